@@ -250,7 +250,10 @@ class OxigraphStore(Store):
 
     def replace_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
         triples = self._parse(data, media_type)
-        clear = "CLEAR DEFAULT" if graph == "" else f"DROP SILENT GRAPH <{graph}> ; CREATE GRAPH <{graph}>"
+        if graph == "":
+            clear = "CLEAR DEFAULT"
+        else:
+            clear = f"DROP SILENT GRAPH <{graph}> ; CREATE GRAPH <{graph}>"
         # One update request is one transaction: readers see the old graph or the new one.
         self._store.update(f"{clear} ; {_insert_data(graph, triples)}")
         return self.count(graph)

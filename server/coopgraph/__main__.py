@@ -1,0 +1,7 @@
+"""``python -m coopgraph`` is the ``coopgraph`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,226 @@
+"""Build the store from the files: parse, validate, infer, load, swap.
+
+Data flows one way: ``ontology/ shapes/ data/ data/links/`` → this module → the store.
+Each kind of content goes into its own named graph (see :data:`config.GRAPH_KINDS`), and the
+OWL RL closure goes into ``<base>graph/inferred`` so the asserted graphs stay untouched.
+
+A build never damages the previous store: it writes a complete new store in a fresh
+directory and then atomically repoints the store path (a symlink) at it. A failed build
+(unreadable file, SHACL violation, crash) leaves the symlink, and so the previous store, as
+it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import owlrl
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from . import config
+from .config import CANONICAL_BASE, Sources
+
+Progress = Callable[[str], None]
+
+
+class BuildError(Exception):
+    """The build stopped; the message says why and where. The previous store is intact."""
+
+
+@dataclass
+class BuildResult:
+    """What a build produced: the store directory and the triple count of each graph."""
+
+    store_dir: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def source_files(sources: Sources | None = None) -> dict[str, list[Path]]:
+    """The files of each asserted graph, sorted so that builds are reproducible."""
+    sources = sources or Sources()
+
+    def ttl(folder: Path) -> list[Path]:
+        return sorted(p for p in folder.glob("*.ttl") if p.is_file())
+
+    return {
+        "ontology": ttl(sources.ontology),
+        "shapes": ttl(sources.shapes),
+        "data": ttl(sources.data),
+        "links": ttl(sources.links),
+    }
+
+
+def rebase(graph: Graph, base: str) -> Graph:
+    """Rewrite IRIs under the canonical base to the deployment's base (no-op if equal)."""
+    if base == CANONICAL_BASE:
+        return graph
+
+    def term(t):  # type: ignore[no-untyped-def]
+        if isinstance(t, URIRef) and str(t).startswith(CANONICAL_BASE):
+            return URIRef(base + str(t)[len(CANONICAL_BASE) :])
+        if isinstance(t, Literal) and t.datatype and str(t.datatype).startswith(CANONICAL_BASE):
+            dt = URIRef(base + str(t.datatype)[len(CANONICAL_BASE) :])
+            return Literal(str(t), datatype=dt)
+        return t
+
+    out = Graph()
+    for s, p, o in graph:
+        out.add((term(s), term(p), term(o)))
+    return out
+
+
+def parse_kind(files: Iterable[Path]) -> Graph:
+    """Parse the files of one kind into one graph; unreadable input raises BuildError."""
+    from .rdfio import RdfParseError, parse_file
+
+    graph = Graph()
+    for path in files:
+        try:
+            graph += parse_file(path)
+        except RdfParseError as exc:
+            raise BuildError(str(exc)) from exc
+    return graph
+
+
+def _is_noise(s, p, o) -> bool:  # type: ignore[no-untyped-def]
+    """Closure triples that say nothing useful and would only bloat the inferred graph."""
+    if isinstance(s, Literal):
+        return True
+    if p == OWL.sameAs and s == o:
+        return True
+    if p == RDF.type and o in (OWL.Thing, RDFS.Resource, OWL.NamedIndividual):
+        return True
+    if p in (RDFS.subClassOf, OWL.equivalentClass, RDFS.subPropertyOf, OWL.equivalentProperty):
+        return s == o  # reflexive axioms
+    if isinstance(s, BNode) and p == RDF.type and o in (RDFS.Class, OWL.Class):
+        return True
+    return False
+
+
+def infer(asserted: Graph) -> Graph:
+    """The OWL RL closure of ``asserted`` minus ``asserted`` (and minus the noise)."""
+    closure = Graph()
+    for triple in asserted:
+        closure.add(triple)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
+                           datatype_axioms=False).expand(closure)
+    inferred = Graph()
+    for triple in closure:
+        if triple not in asserted and not _is_noise(*triple):
+            inferred.add(triple)
+    return inferred
+
+
+def _to_ox(term):  # type: ignore[no-untyped-def]
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
+def _quads(graph: Graph, graph_iri: str) -> Iterable[ox.Quad]:
+    g = ox.NamedNode(graph_iri)
+    for s, p, o in graph:
+        yield ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), g)
+
+
+def _swap(store_path: Path, new_dir: Path) -> None:
+    """Point ``store_path`` at ``new_dir`` atomically (a symlink replaced by rename)."""
+    if store_path.exists() and not store_path.is_symlink():
+        raise BuildError(
+            f"{store_path} is a directory, not a store link made by `coopgraph build`; "
+            "move it away or choose another --store"
+        )
+    tmp_link = store_path.with_name(f".{store_path.name}.link-{os.getpid()}")
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    tmp_link.symlink_to(os.path.relpath(new_dir, store_path.parent))
+    os.replace(tmp_link, store_path)
+
+
+def _prune(builds_dir: Path, keep: set[Path]) -> None:
+    """Remove old builds, keeping the current and the previous one (a server may hold it)."""
+    for old in sorted(builds_dir.iterdir()):
+        if old.resolve() not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def build(
+    store_path: Path | None = None,
+    *,
+    sources: Sources | None = None,
+    base: str | None = None,
+    validate: bool = True,
+    progress: Progress = _stderr,
+) -> BuildResult:
+    """Parse, validate, infer and load everything into a new store, then swap it in."""
+    started = time.monotonic()
+    store_path = Path(store_path or config.default_store_path()).absolute()
+    base = base or config.base_iri()
+    files = source_files(sources)
+    steps = 6
+
+    progress(f"[1/{steps}] parsing {sum(len(v) for v in files.values())} files")
+    graphs = {kind: rebase(parse_kind(paths), base) for kind, paths in files.items()}
+    for kind in ("ontology", "shapes", "data"):
+        if not files[kind]:
+            raise BuildError(f"no Turtle files found for the {kind} graph")
+
+    if validate:
+        progress(f"[2/{steps}] validating data and links against the shapes (SHACL)")
+        from .validate import validate_graph
+
+        report = validate_graph(graphs["data"] + graphs["links"], lang="en")
+        if not report.conforms:
+            raise BuildError(
+                "the curated data does not conform to the shapes:\n" + report.to_text()
+            )
+    else:
+        progress(f"[2/{steps}] validation skipped")
+
+    progress(f"[3/{steps}] computing the OWL RL closure (owlrl)")
+    graphs["inferred"] = infer(graphs["ontology"] + graphs["data"] + graphs["links"])
+
+    builds_dir = store_path.with_name(store_path.name + ".builds")
+    builds_dir.mkdir(parents=True, exist_ok=True)
+    new_dir = builds_dir / time.strftime(f"%Y%m%dT%H%M%S-{os.getpid()}")
+    progress(f"[4/{steps}] loading the named graphs into {new_dir}")
+    counts: dict[str, int] = {}
+    try:
+        store = ox.Store(str(new_dir))
+        for kind in config.GRAPH_KINDS:
+            iri = config.graph_iri(kind, base)
+            store.extend(_quads(graphs[kind], iri))
+            store.add_graph(ox.NamedNode(iri))
+            counts[iri] = len(graphs[kind])
+        store.flush()
+        store.optimize()
+        del store
+    except BaseException:
+        shutil.rmtree(new_dir, ignore_errors=True)
+        raise
+
+    progress(f"[5/{steps}] switching {store_path} to the new store")
+    previous = store_path.resolve() if store_path.is_symlink() else None
+    _swap(store_path, new_dir)
+    progress(f"[6/{steps}] pruning old builds")
+    _prune(builds_dir, {new_dir.resolve(), *([previous] if previous else [])})
+    return BuildResult(new_dir, counts, time.monotonic() - started)

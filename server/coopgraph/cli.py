@@ -1,0 +1,158 @@
+"""The ``coopgraph`` command: build, validate, query, stats, links, serve.
+
+Each subcommand is a thin shell over one module; errors the user can fix are printed as one
+clear line (never a traceback) with a distinct exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__, config
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+
+def _store_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store", type=Path, default=None,
+        help="the on-disk store (default: $COOPGRAPH_STORE or ./var/store)",
+    )
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import BuildError, build
+
+    try:
+        result = build(args.store, validate=not args.no_validate)
+    except BuildError as exc:
+        print(f"coopgraph build: {exc}", file=sys.stderr)
+        print("coopgraph build: the previous store (if any) is unchanged", file=sys.stderr)
+        return EXIT_FAILED
+    total = sum(result.counts.values())
+    for graph, n in result.counts.items():
+        print(f"{n:>8}  {graph}")
+    print(f"{total:>8}  triples in {result.store_dir} ({result.seconds:.1f} s)")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import main
+
+    return main(args.files, output_format=args.format, lang=args.lang,
+                input_format=args.input_format)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from .query import main
+    from .store import QuerySyntaxError, StoreError
+
+    try:
+        main(args.query, store_path=args.store or config.default_store_path(),
+             endpoint=args.endpoint, fmt=args.format)
+    except QuerySyntaxError as exc:
+        print(f"coopgraph query: syntax error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except StoreError as exc:
+        print(f"coopgraph query: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .stats import compute, render
+    from .store import StoreError, open_store
+
+    path = args.store or config.default_store_path()
+    if not Path(path).exists():
+        print(f"coopgraph stats: no store at {path}: run `coopgraph build` first", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        store = open_store(path, read_only=True)
+    except StoreError as exc:
+        print(f"coopgraph stats: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        render(compute(store), sys.stdout, args.format)
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    from .links import main
+
+    return main(table=args.table, entity_map=args.entity_map, out=args.out)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import run
+
+    return run(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to generate the CLI reference in the docs)."""
+    top = argparse.ArgumentParser(
+        prog="coopgraph",
+        description="A SPARQL knowledge graph of the international action of local governments.",
+    )
+    top.add_argument("--version", action="version", version=f"coopgraph {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="validate the sources and build the store")
+    _store_arg(p)
+    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("validate", help="check RDF files against the shapes (SHACL)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--format", choices=["text", "json", "turtle"], default="text",
+                   help="report format (default: text)")
+    p.add_argument("--lang", choices=["fr", "en"], default="en", help="message language")
+    p.add_argument("--input-format", default=None,
+                   help="RDF syntax of the files when their extension does not say it "
+                        "(turtle, trig, json-ld, rdf-xml, n-triples, n-quads, or a media type)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("query", help="run a SPARQL query on the store or a remote endpoint")
+    p.add_argument("query", metavar="QUERY|FILE.rq")
+    _store_arg(p)
+    p.add_argument("--endpoint", metavar="URL", help="a remote SPARQL endpoint instead")
+    p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("stats", help="triples per graph, instances per class, link coverage")
+    _store_arg(p)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("links", help="regenerate data/links/ from the verified reference table")
+    p.add_argument("--table", type=Path, default=None, help="the reference table (TSV)")
+    p.add_argument("--entity-map", type=Path, default=None, help="reference name → our IRI")
+    p.add_argument("--out", type=Path, default=None, help="the generated Turtle file")
+    p.set_defaults(func=cmd_links)
+
+    p = sub.add_parser("serve", help="serve the SPARQL endpoint")
+    try:
+        from .serve import add_arguments
+    except ImportError:  # the web layer is optional for the other commands
+        add_arguments = None
+    if add_arguments is not None:
+        add_arguments(p)
+    p.set_defaults(func=cmd_serve)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
