@@ -144,11 +144,6 @@ def _quads(graph: Graph, graph_iri: str) -> Iterable[ox.Quad]:
 
 def _swap(store_path: Path, new_dir: Path) -> None:
     """Point ``store_path`` at ``new_dir`` atomically (a symlink replaced by rename)."""
-    if store_path.exists() and not store_path.is_symlink():
-        raise BuildError(
-            f"{store_path} is a directory, not a store link made by `coopgraph build`; "
-            "move it away or choose another --store"
-        )
     tmp_link = store_path.with_name(f".{store_path.name}.link-{os.getpid()}")
     if tmp_link.is_symlink() or tmp_link.exists():
         tmp_link.unlink()
@@ -175,6 +170,11 @@ def build(
     started = time.monotonic()
     store_path = Path(store_path or config.default_store_path()).absolute()
     base = base or config.base_iri()
+    if store_path.exists() and not store_path.is_symlink():
+        raise BuildError(
+            f"{store_path} is a directory, not a store link made by `coopgraph build`; "
+            "move it away or choose another --store"
+        )
     files = source_files(sources)
     steps = 6
 

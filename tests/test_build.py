@@ -1,0 +1,104 @@
+"""`coopgraph build`: one named graph per kind, the closure apart, atomic and idempotent."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coopgraph import config
+from coopgraph.build import BuildError, build
+from coopgraph.config import Sources
+from coopgraph.store import open_store
+
+FIXTURE = Path(__file__).parent / "fixtures" / "build"
+BASE = config.CANONICAL_BASE
+CD93 = BASE + "id/actor/cd93"
+
+
+def quiet(_: str) -> None:
+    """Swallow progress lines in tests."""
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Sources:
+    root = tmp_path / "src"
+    shutil.copytree(FIXTURE, root)
+    return Sources(ontology=root / "ontology", shapes=root / "shapes", data=root / "data",
+                   links=root / "data" / "links", queries=root / "queries")
+
+
+def ask(store_path: Path, query: str) -> bool:
+    store = open_store(store_path, read_only=True)
+    try:
+        return store.query(query).boolean
+    finally:
+        store.close()
+
+
+def test_each_kind_of_content_gets_its_own_named_graph(sources: Sources, tmp_path: Path) -> None:
+    result = build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    assert set(result.counts) == {config.graph_iri(k, BASE) for k in config.GRAPH_KINDS}
+    store = open_store(tmp_path / "store", read_only=True)
+    try:
+        assert set(store.named_graphs()) == set(result.counts)
+        assert store.count(config.graph_iri("data", BASE)) == 3
+        assert store.count(config.graph_iri("links", BASE)) == 1
+        assert store.count("") == 0, "nothing goes into the default graph"
+    finally:
+        store.close()
+
+
+def test_the_closure_lives_in_the_inferred_graph_only(sources: Sources, tmp_path: Path) -> None:
+    build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    inferred, data = config.graph_iri("inferred", BASE), config.graph_iri("data", BASE)
+    actor = f"<{BASE}ontology#Actor>"
+    assert ask(tmp_path / "store", f"ASK {{ GRAPH <{inferred}> {{ <{CD93}> a {actor} }} }}")
+    assert ask(tmp_path / "store",
+               f"ASK {{ GRAPH <{inferred}> {{ ?t <{BASE}ontology#governedBy> <{CD93}> }} }}")
+    assert not ask(tmp_path / "store", f"ASK {{ GRAPH <{data}> {{ <{CD93}> a {actor} }} }}")
+
+
+def test_rebuilding_is_idempotent(sources: Sources, tmp_path: Path) -> None:
+    first = build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    second = build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    assert first.counts == second.counts
+    assert first.store_dir != second.store_dir
+    assert (tmp_path / "store").resolve() == second.store_dir.resolve()
+
+
+def test_a_failed_build_leaves_the_previous_store_intact(sources: Sources, tmp_path: Path) -> None:
+    good = build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    (sources.data / "broken.ttl").write_text("<a> <b> .\n", encoding="utf-8")
+    with pytest.raises(BuildError) as failure:
+        build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    assert "broken.ttl:1:" in str(failure.value), "the error names file:line:column"
+    assert (tmp_path / "store").resolve() == good.store_dir.resolve()
+    assert ask(tmp_path / "store", f"ASK {{ GRAPH ?g {{ <{CD93}> ?p ?o }} }}")
+
+
+def test_an_invalid_dataset_is_refused_before_loading(sources: Sources, tmp_path: Path) -> None:
+    good = build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    (sources.data / "nolabel.ttl").write_text(
+        f"<{BASE}id/actor/x> a <{BASE}ontology#LocalGovernment> .\n", encoding="utf-8"
+    )
+    with pytest.raises(BuildError, match="does not conform"):
+        build(tmp_path / "store", sources=sources, validate=True, progress=quiet)
+    assert (tmp_path / "store").resolve() == good.store_dir.resolve()
+
+
+def test_the_base_iri_is_configurable(sources: Sources, tmp_path: Path) -> None:
+    other = "http://127.0.0.1:8000/"
+    build(tmp_path / "store", sources=sources, validate=False, base=other, progress=quiet)
+    assert ask(tmp_path / "store", f"ASK {{ GRAPH <{other}graph/data> {{ <{other}id/actor/cd93> "
+                                   f"a <{other}ontology#LocalGovernment> }} }}")
+    assert not ask(tmp_path / "store", f"ASK {{ GRAPH ?g {{ <{CD93}> ?p ?o }} }}")
+
+
+def test_a_plain_directory_is_never_overwritten(sources: Sources, tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "precious").write_text("keep me", encoding="utf-8")
+    with pytest.raises(BuildError, match="not a store link"):
+        build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    assert (tmp_path / "store" / "precious").read_text(encoding="utf-8") == "keep me"
