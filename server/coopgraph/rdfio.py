@@ -1,0 +1,253 @@
+"""Reading RDF files of any syntax into rdflib, with error messages that point at the byte.
+
+Why pyoxigraph parses and rdflib holds: pyoxigraph's parsers are fast, strict and report the
+line and column of a syntax error, while pyshacl (the validator) needs an rdflib graph. So we
+parse with :func:`pyoxigraph.parse` and copy the quads into an :class:`rdflib.Dataset`.
+
+Every failure (unknown extension, missing file, directory, non-UTF-8 bytes, syntax error)
+raises :class:`RdfParseError`, whose ``str()`` is ``FILE:LINE:COLUMN: reason`` — the form
+editors and CI logs understand — so that callers print it and never show a traceback.
+
+Nothing is ever fetched from the network: pyoxigraph is called without a document loader, so
+a JSON-LD remote ``@context`` is refused with an error instead of being downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.parsers.expat
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
+
+#: File extension → format. ``.owl``/``.xml`` and ``.json`` are not known to pyoxigraph.
+EXTENSIONS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+}
+
+#: Format names accepted by ``--input-format`` (besides the extensions and media types).
+FORMAT_NAMES: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdf/xml": ox.RdfFormat.RDF_XML,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "rdf-xml": ox.RdfFormat.RDF_XML,
+    "n-triples": ox.RdfFormat.N_TRIPLES,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "n-quads": ox.RdfFormat.N_QUADS,
+    "nquads": ox.RdfFormat.N_QUADS,
+}
+
+_OX_POSITION = re.compile(
+    r"^Parser error at line \d+ (?:column \d+|between columns \d+ and \d+): (?P<reason>.*)$",
+    re.DOTALL,
+)
+
+
+class RdfParseError(Exception):
+    """An RDF input cannot be read; ``str()`` is ``FILE:LINE:COLUMN: reason``.
+
+    ``line`` and ``column`` are 1-based and count characters, not bytes. They are ``None`` when
+    the problem concerns the whole file (missing, unknown extension, remote JSON-LD context);
+    ``str()`` then leaves them out (``FILE: reason``) rather than invent a position.
+    """
+
+    def __init__(
+        self, path: str, reason: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        self.path = path
+        self.reason = reason
+        self.line = line
+        self.column = column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.reason}"
+
+
+def resolve_format(name: str, *, where: str = "<input>") -> ox.RdfFormat:
+    """The format called ``name``: a format name, a file extension or a media type.
+
+    Raises :class:`RdfParseError` (about ``where``) listing the accepted names when unknown.
+    """
+    key = name.strip().lower()
+    if key in FORMAT_NAMES:
+        return FORMAT_NAMES[key]
+    ext = key if key.startswith(".") else "." + key
+    if ext in EXTENSIONS:
+        return EXTENSIONS[ext]
+    if "/" in key:
+        found = ox.RdfFormat.from_media_type(key)
+        if found is not None and found != ox.RdfFormat.N3:
+            return found
+    accepted = ", ".join(sorted(FORMAT_NAMES)) + " (or an extension or a media type)"
+    raise RdfParseError(where, f"unknown RDF format {name!r}; accepted: {accepted}")
+
+
+def format_for_path(path: Path) -> ox.RdfFormat:
+    """The format a file's extension announces, or :class:`RdfParseError`."""
+    fmt = EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        known = " ".join(sorted(EXTENSIONS))
+        raise RdfParseError(
+            str(path),
+            f"unknown RDF file extension {path.suffix or '(none)'!r}; known: {known} "
+            "(or give the input format explicitly)",
+        )
+    return fmt
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The content of ``path``, or :class:`RdfParseError` saying why it cannot be read."""
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise RdfParseError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise RdfParseError(str(path), "is a directory, not a file") from None
+    except PermissionError:
+        raise RdfParseError(str(path), "permission denied") from None
+    except OSError as e:
+        raise RdfParseError(str(path), f"cannot read: {e.strerror or e}") from None
+
+
+def _check_utf8(data: bytes, name: str) -> str:
+    """Decode ``data`` as UTF-8 or raise with the position of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = data[: e.start]
+        line = before.count(b"\n") + 1
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        raise RdfParseError(
+            name, f"not UTF-8: invalid byte 0x{data[e.start]:02x}", line, column
+        ) from None
+
+
+def _xml_position(data: bytes) -> tuple[int, int, str] | None:
+    """Where expat finds the XML ill-formed: pyoxigraph's RDF/XML errors carry no position."""
+    parser = xml.parsers.expat.ParserCreate()
+    try:
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError as e:
+        return e.lineno, e.offset + 1, xml.parsers.expat.ErrorString(e.code)
+    return None
+
+
+def _to_rdflib(term: object, name: str) -> Node:
+    """Copy one pyoxigraph term into rdflib (RDF 1.2 triple terms are refused: rdflib lacks them).
+    """
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise RdfParseError(name, f"unsupported RDF term (triple terms are not supported): {term}")
+
+
+def parse_bytes(
+    data: bytes | str,
+    media_type: str,
+    name: str = "<input>",
+    *,
+    base_iri: str | None = None,
+    dataset: Dataset | None = None,
+) -> Dataset:
+    """Parse ``data`` in ``media_type`` (or a format name) into an rdflib Dataset.
+
+    ``name`` is what error messages call the input (a file path, ``<request body>``…). Quads
+    are added to ``dataset`` when given (blank nodes are renamed so that inputs never share
+    them by accident). Raises :class:`RdfParseError` on any problem.
+    """
+    fmt = resolve_format(media_type.split(";")[0], where=name)
+    return _parse(data, fmt, name, base_iri, dataset)
+
+
+def _parse(
+    data: bytes | str, fmt: ox.RdfFormat, name: str, base_iri: str | None, dataset: Dataset | None
+) -> Dataset:
+    text = data if isinstance(data, str) else _check_utf8(data, name)
+    text = text.removeprefix("\ufeff")
+    ds = dataset if dataset is not None else Dataset()
+    try:
+        quads = list(
+            ox.parse(text.encode("utf-8"), fmt, base_iri=base_iri, rename_blank_nodes=True)
+        )
+    except SyntaxError as e:
+        raise _syntax_error(e, name, fmt, text) from None
+    except (ValueError, OSError) as e:
+        raise RdfParseError(name, str(e)) from None
+    for q in quads:
+        s, p, o = (_to_rdflib(t, name) for t in (q.subject, q.predicate, q.object))
+        if isinstance(q.graph_name, ox.DefaultGraph):
+            ds.default_graph.add((s, p, o))
+        else:
+            ds.graph(_to_rdflib(q.graph_name, name)).add((s, p, o))
+    return ds
+
+
+def _syntax_error(e: SyntaxError, name: str, fmt: ox.RdfFormat, text: str) -> RdfParseError:
+    """Turn pyoxigraph's SyntaxError into ours, finding a position where it gives none."""
+    message = str(e.msg if e.msg is not None else e)
+    m = _OX_POSITION.match(message)
+    reason = m.group("reason") if m else message
+    line, column = e.lineno, e.offset
+    if line is None and fmt == ox.RdfFormat.RDF_XML:
+        found = _xml_position(text.encode("utf-8"))
+        if found is not None:
+            line, column, xml_reason = found
+            reason = f"{reason} (XML: {xml_reason})"
+    if "LoadDocumentCallback" in reason:
+        reason = "remote JSON-LD @context not allowed (nothing is fetched from the network)"
+    return RdfParseError(name, reason, line, column)
+
+
+def parse_file(
+    path: str | Path, *, input_format: str | None = None, dataset: Dataset | None = None
+) -> Dataset:
+    """Parse one file (format from ``input_format`` or the extension) into a Dataset.
+
+    Relative IRIs resolve against the file's own ``file:`` URI, as RDF parsers usually do.
+    """
+    p = Path(path)
+    data = read_bytes(p)  # first: "no such file" matters more than an odd extension
+    fmt = resolve_format(input_format, where=str(path)) if input_format else format_for_path(p)
+    base = p.resolve().as_uri()
+    return _parse(data, fmt, str(path), base, dataset)
+
+
+def read_graph(paths: Iterable[str | Path], *, input_format: str | None = None) -> Graph:
+    """The union of the triples of all ``paths`` (graph names dropped) as one rdflib Graph.
+
+    Validation looks at the union of the files, whatever named graph each quad sits in.
+    """
+    union = Graph()
+    for path in paths:
+        ds = parse_file(path, input_format=input_format)
+        for s, p, o, _g in ds.quads((None, None, None, None)):
+            union.add((s, p, o))
+    return union
