@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -84,29 +85,30 @@ def rebase(graph: Graph, base: str) -> Graph:
 
 def parse_kind(files: Iterable[Path]) -> Graph:
     """Parse the files of one kind into one graph; unreadable input raises BuildError."""
-    from .rdfio import RdfParseError, parse_file
+    from .rdfio import RdfParseError, read_graph
 
-    graph = Graph()
-    for path in files:
-        try:
-            graph += parse_file(path)
-        except RdfParseError as exc:
-            raise BuildError(str(exc)) from exc
-    return graph
+    try:
+        return read_graph(files)
+    except RdfParseError as exc:
+        raise BuildError(str(exc)) from exc
+
+
+#: Built-in vocabularies: closure triples about their own terms are axioms, not knowledge.
+BUILTIN = (str(RDF), str(RDFS), str(OWL), "http://www.w3.org/2001/XMLSchema#")
 
 
 def _is_noise(s, p, o) -> bool:  # type: ignore[no-untyped-def]
     """Closure triples that say nothing useful and would only bloat the inferred graph."""
-    if isinstance(s, Literal):
+    if isinstance(s, Literal) or str(s).startswith(BUILTIN):
         return True
     if p == OWL.sameAs and s == o:
         return True
     if p == RDF.type and o in (OWL.Thing, RDFS.Resource, OWL.NamedIndividual):
         return True
+    if p == RDFS.subClassOf and o == OWL.Thing:
+        return True
     if p in (RDFS.subClassOf, OWL.equivalentClass, RDFS.subPropertyOf, OWL.equivalentProperty):
         return s == o  # reflexive axioms
-    if isinstance(s, BNode) and p == RDF.type and o in (RDFS.Class, OWL.Class):
-        return True
     return False
 
 
@@ -201,7 +203,7 @@ def build(
 
     builds_dir = store_path.with_name(store_path.name + ".builds")
     builds_dir.mkdir(parents=True, exist_ok=True)
-    new_dir = builds_dir / time.strftime(f"%Y%m%dT%H%M%S-{os.getpid()}")
+    new_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds_dir))
     progress(f"[4/{steps}] loading the named graphs into {new_dir}")
     counts: dict[str, int] = {}
     try:

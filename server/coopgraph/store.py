@@ -181,6 +181,7 @@ class OxigraphStore(Store):
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         try:
             if self.path is None:
                 self._store = ox.Store()
@@ -287,7 +288,8 @@ class OxigraphStore(Store):
         self._store.extend(quads)
 
     def close(self) -> None:
-        self._store.flush()
+        if self.path is not None and not self.read_only:
+            self._store.flush()
         del self._store
 
 
