@@ -1,0 +1,115 @@
+"""The SPARQL 1.1 service as a Flask application.
+
+:func:`create_app` opens (or is given) a store, wraps it in the query executor and registers
+one blueprint per concern: ``/sparql`` (queries, service description), ``/update``,
+``/store`` (Graph Store Protocol), ``/.well-known/void``, ``/healthz``. Errors become JSON or
+text bodies with the right status; every request gets one JSON access-log line.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, Response, request
+
+from .. import config as project_config
+from ..store import Store, open_store
+from .accesslog import init_access_log
+from .backend import make_executor
+from .errors import register_error_handlers
+from .service import Service
+
+#: Settings and their defaults (``create_app(config)`` overrides any of them).
+DEFAULTS: dict[str, Any] = {
+    "STORE_PATH": None,  # None = a new in-memory store
+    "STORE": None,  # an already opened Store (then STORE_PATH is ignored; not closed by the app)
+    "STORE_READ_ONLY": False,
+    "UNION_DEFAULT_GRAPH": True,
+    "ADMIN_TOKEN": None,  # default: $COOPGRAPH_ADMIN_TOKEN; None = every write refused
+    "PROTECTED_GRAPHS": None,  # default: the curated graphs <base>graph/{ontology,…,inferred}
+    "ALLOW_CURATED_WRITES": False,
+    "QUERY_TIMEOUT": 30.0,  # seconds
+    "MAX_QUERY_LENGTH": 100_000,  # characters, queries and updates
+    "MAX_RESULT_SIZE": 100 * 1024 * 1024,  # bytes of serialised result
+    "MAX_RESULT_ROWS": None,  # solutions/triples (None = the executor's default)
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # bytes of request body (uploads, POSTed queries)
+    "MAX_CONCURRENT_QUERIES": 4,
+    "SERVICE_ALLOWLIST": [],  # remote SERVICE endpoints a query may call
+    "BASE": None,  # default: config.base_iri()
+    "ACCESS_LOG": True,
+    "CORS_PATHS": ("/sparql", "/.well-known/void"),
+}
+
+
+def _settings(overrides: dict[str, Any] | None) -> dict[str, Any]:
+    settings = dict(DEFAULTS)
+    settings.update(overrides or {})
+    if settings["ADMIN_TOKEN"] is None and "ADMIN_TOKEN" not in (overrides or {}):
+        settings["ADMIN_TOKEN"] = os.environ.get("COOPGRAPH_ADMIN_TOKEN") or None
+    if not settings["BASE"]:
+        settings["BASE"] = project_config.base_iri()
+    if settings["PROTECTED_GRAPHS"] is None:
+        settings["PROTECTED_GRAPHS"] = [
+            project_config.graph_iri(kind, settings["BASE"]) for kind in project_config.GRAPH_KINDS
+        ]
+    settings["PROTECTED_GRAPHS"] = frozenset(settings["PROTECTED_GRAPHS"])
+    settings["SERVICE_ALLOWLIST"] = list(settings["SERVICE_ALLOWLIST"] or [])
+    return settings
+
+
+def _cors(app: Flask) -> None:
+    """``Access-Control-Allow-Origin: *`` on the public read endpoints; preflights answered."""
+    paths = tuple(app.config["CORS_PATHS"])
+
+    @app.before_request
+    def _preflight() -> Response | None:
+        if request.method == "OPTIONS" and request.path in paths:
+            return Response(status=204)
+        return None
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        if request.path in paths:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            if request.method == "OPTIONS":
+                response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                response.headers["Access-Control-Allow-Headers"] = (
+                    request.headers.get("Access-Control-Request-Headers")
+                    or "Accept, Content-Type"
+                )
+                response.headers["Access-Control-Max-Age"] = "86400"
+            else:
+                response.headers["Access-Control-Expose-Headers"] = "Content-Type, Vary"
+        return response
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The WSGI application serving one store.
+
+    ``config`` overrides :data:`DEFAULTS`. The store is ``STORE`` if given (the caller keeps
+    ownership), else opened at ``STORE_PATH`` (None = in memory) and closed by
+    ``app.extensions["coopgraph"].close()``.
+    """
+    settings = _settings(config)
+    app = Flask(__name__)
+    app.config.update(settings)
+
+    store: Store | None = settings["STORE"]
+    owns = store is None
+    if store is None:
+        store = open_store(settings["STORE_PATH"], read_only=bool(settings["STORE_READ_ONLY"]))
+    executor = make_executor(store, settings)
+    app.extensions["coopgraph"] = Service(store=store, executor=executor, owns_store=owns)
+
+    from . import description, gsp, health, sparql, update
+
+    for module in (sparql, update, gsp, description, health):
+        app.register_blueprint(module.bp)
+    register_error_handlers(app)
+    init_access_log(app)
+    _cors(app)
+    return app
+
+
+__all__ = ["DEFAULTS", "create_app"]

@@ -1,0 +1,297 @@
+"""Self-description: the SPARQL 1.1 Service Description and the VoID description.
+
+Both are small graphs built with pyoxigraph terms and serialised by pyoxigraph in the
+negotiated RDF syntax. The VoID statistics are computed by SPARQL on the store (the engine
+does the counting) and cached per store version, since they scan the whole dataset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
+
+from ..namespaces import CG, IGEO, PREFIXES
+from ..store import RDF_FORMATS
+from .negotiation import content_type, negotiate
+from .service import service
+
+bp = Blueprint("description", __name__)
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+DCTERMS = "http://purl.org/dc/terms/"
+SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+#: result formats advertised (w3.org/ns/formats names).
+RESULT_FORMAT_IRIS = [
+    "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+    "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads",
+]
+
+#: Outgoing link targets: name → (IRI prefix of the objects, the target dataset's IRI).
+LINK_TARGETS = {
+    "wikidata": ("http://www.wikidata.org/entity/", "http://www.wikidata.org/"),
+    "geonames": ("https://sws.geonames.org/", "https://sws.geonames.org/"),
+}
+#: The INSEE codes are literals: a linkset described by its predicate.
+INSEE_TARGET = "http://rdf.insee.fr/geo/"
+
+
+_PREFIXES_USED = ("rdf", "rdfs", "xsd", "void", "dcterms", "skos", "cg", "igeo", "owl", "org",
+                  "schema", "prov", "foaf")
+
+
+def N(iri: str) -> ox.NamedNode:  # noqa: N802 - short constructor, reads like Turtle
+    """A named node."""
+    return ox.NamedNode(iri)
+
+
+def _int(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=XSD_INTEGER)
+
+
+def _endpoint_url() -> str:
+    return request.url_root + "sparql"
+
+
+def _render(triples: list[ox.Triple]) -> Response:
+    media_type = negotiate("rdf")
+    if media_type in ("application/trig", "application/n-quads"):
+        data = ox.serialize([ox.Quad(t.subject, t.predicate, t.object) for t in triples],
+                            format=RDF_FORMATS[media_type])
+    else:
+        prefixes = {p: PREFIXES[p] for p in _PREFIXES_USED} | {"sd": SD, "formats": FORMATS_NS}
+        kwargs = {"prefixes": prefixes} if media_type in ("text/turtle",
+                                                           "application/rdf+xml") else {}
+        data = ox.serialize(triples, format=RDF_FORMATS[media_type], **kwargs)
+    response = Response(data, content_type=content_type(media_type))
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def service_description() -> Response:
+    """The sd:Service of this endpoint, with its default dataset."""
+    config = current_app.config
+    store = service().store
+    endpoint = N(_endpoint_url())
+    svc = ox.BlankNode()
+    triples = [
+        ox.Triple(svc, RDF_TYPE, N(SD + "Service")),
+        ox.Triple(svc, N(SD + "endpoint"), endpoint),
+        ox.Triple(svc, N(SD + "supportedLanguage"), N(SD + "SPARQL11Query")),
+        ox.Triple(svc, N(SD + "supportedLanguage"), N(SD + "SPARQL11Update")),
+        ox.Triple(svc, N(DCTERMS + "title"), ox.Literal("coopgraph SPARQL endpoint")),
+    ]
+    triples += [ox.Triple(svc, N(SD + "resultFormat"), N(FORMATS_NS + f))
+                for f in RESULT_FORMAT_IRIS]
+    if config.get("UNION_DEFAULT_GRAPH"):
+        triples.append(ox.Triple(svc, N(SD + "feature"), N(SD + "UnionDefaultGraph")))
+    if config.get("SERVICE_ALLOWLIST"):
+        triples.append(ox.Triple(svc, N(SD + "feature"), N(SD + "BasicFederatedQuery")))
+    dataset = ox.BlankNode()
+    triples += [
+        ox.Triple(svc, N(SD + "defaultDataset"), dataset),
+        ox.Triple(dataset, RDF_TYPE, N(SD + "Dataset")),
+    ]
+    default = ox.BlankNode()
+    triples += [
+        ox.Triple(dataset, N(SD + "defaultGraph"), default),
+        ox.Triple(default, RDF_TYPE, N(SD + "Graph")),
+    ]
+    total = 0
+    for graph in store.named_graphs():
+        count = store.count(graph)
+        total += count
+        named, described = ox.BlankNode(), ox.BlankNode()
+        triples += [
+            ox.Triple(dataset, N(SD + "namedGraph"), named),
+            ox.Triple(named, RDF_TYPE, N(SD + "NamedGraph")),
+            ox.Triple(named, N(SD + "name"), N(graph)),
+            ox.Triple(named, N(SD + "graph"), described),
+            ox.Triple(described, RDF_TYPE, N(SD + "Graph")),
+            ox.Triple(described, N(VOID + "triples"), _int(count)),
+        ]
+    default_count = store.count("") + (total if config.get("UNION_DEFAULT_GRAPH") else 0)
+    triples.append(ox.Triple(default, N(VOID + "triples"), _int(default_count)))
+    return _render(triples)
+
+
+@dataclass(frozen=True)
+class VoidStats:
+    """The numbers of the VoID description, computed once per store version."""
+
+    triples: int
+    entities: int
+    classes: int
+    properties: int
+    distinct_subjects: int
+    distinct_objects: int
+    class_partitions: list[tuple[str, int]]
+    property_partitions: list[tuple[str, int]]
+    graphs: list[tuple[str, int]]
+    linksets: dict[str, tuple[int, list[str]]]
+    insee_links: int
+
+
+_STATS_QUERIES = {
+    "triples": "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+    "entities": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?s)) }",
+    "classes": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }",
+    "properties": "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }",
+    "distinct_subjects": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }",
+    "distinct_objects": "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }",
+}
+
+
+def _count(sparql: str) -> int:
+    result = service().store.query(sparql, union_default_graph=True)
+    row = next(result.rows())
+    return int(row["n"].value) if row["n"] is not None else 0
+
+
+def compute_void_stats() -> VoidStats:
+    """Count by SPARQL over the union of all graphs (distinct triples)."""
+    store = service().store
+    numbers = {key: _count(q) for key, q in _STATS_QUERIES.items()}
+    classes = [
+        (row["c"].value, int(row["n"].value))
+        for row in store.query(
+            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } "
+            "GROUP BY ?c ORDER BY ?c",
+            union_default_graph=True,
+        ).rows()
+    ]
+    properties = [
+        (row["p"].value, int(row["n"].value))
+        for row in store.query(
+            "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } "
+            "GROUP BY ?p ORDER BY ?p",
+            union_default_graph=True,
+        ).rows()
+    ]
+    linksets: dict[str, tuple[int, list[str]]] = {}
+    for name, (prefix, _target) in LINK_TARGETS.items():
+        rows = list(store.query(
+            "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o "
+            f'FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{prefix}")) }} }} GROUP BY ?p ORDER BY ?p',
+            union_default_graph=True,
+        ).rows())
+        linksets[name] = (
+            sum(int(r["n"].value) for r in rows),
+            [r["p"].value for r in rows],
+        )
+    insee = _count(
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?o WHERE { "
+        f"?s <{IGEO}codeINSEE> ?o }} }}"
+    )
+    graphs = [(g, store.count(g)) for g in store.named_graphs()]
+    return VoidStats(
+        class_partitions=classes,
+        property_partitions=properties,
+        graphs=graphs,
+        linksets=linksets,
+        insee_links=insee,
+        **numbers,
+    )
+
+
+def void_stats() -> VoidStats:
+    """The statistics for the current store version (computed at most once per version)."""
+    svc = service()
+    with svc.cache_lock:
+        cached = svc.cache.get("void")
+        if cached and cached[0] == svc.version:
+            return cached[1]
+        version = svc.version
+        stats = compute_void_stats()
+        svc.cache["void"] = (version, stats)
+        return stats
+
+
+def dataset_iri() -> str:
+    """The dataset's IRI: ``<base>dataset``."""
+    return current_app.config["BASE"] + "dataset"
+
+
+def void_triples(stats: VoidStats) -> list[ox.Triple]:
+    """The VoID description as triples."""
+    base = current_app.config["BASE"]
+    ds = N(dataset_iri())
+    v = VOID
+    triples = [
+        ox.Triple(ds, RDF_TYPE, N(v + "Dataset")),
+        ox.Triple(ds, N(DCTERMS + "title"), ox.Literal(
+            "coopgraph: international action of local governments", language="en")),
+        ox.Triple(ds, N(v + "sparqlEndpoint"), N(_endpoint_url())),
+        ox.Triple(ds, N(v + "uriSpace"), ox.Literal(base + "id/")),
+        ox.Triple(ds, N(v + "vocabulary"), N(str(CG))),
+        ox.Triple(ds, N(v + "triples"), _int(stats.triples)),
+        ox.Triple(ds, N(v + "entities"), _int(stats.entities)),
+        ox.Triple(ds, N(v + "classes"), _int(stats.classes)),
+        ox.Triple(ds, N(v + "properties"), _int(stats.properties)),
+        ox.Triple(ds, N(v + "distinctSubjects"), _int(stats.distinct_subjects)),
+        ox.Triple(ds, N(v + "distinctObjects"), _int(stats.distinct_objects)),
+    ]
+    for fmt in ("Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads"):
+        triples.append(ox.Triple(ds, N(v + "feature"), N(FORMATS_NS + fmt)))
+    for cls, entities in stats.class_partitions:
+        part = ox.BlankNode()
+        triples += [
+            ox.Triple(ds, N(v + "classPartition"), part),
+            ox.Triple(part, N(v + "class"), N(cls)),
+            ox.Triple(part, N(v + "entities"), _int(entities)),
+        ]
+    for prop, count in stats.property_partitions:
+        part = ox.BlankNode()
+        triples += [
+            ox.Triple(ds, N(v + "propertyPartition"), part),
+            ox.Triple(part, N(v + "property"), N(prop)),
+            ox.Triple(part, N(v + "triples"), _int(count)),
+        ]
+    for graph, count in stats.graphs:
+        subset = (N(dataset_iri() + "/" + graph[len(base):]) if graph.startswith(base)
+                  else ox.BlankNode())
+        triples += [
+            ox.Triple(ds, N(v + "subset"), subset),
+            ox.Triple(subset, RDF_TYPE, N(v + "Dataset")),
+            ox.Triple(subset, RDF_TYPE, N(SD + "NamedGraph")),
+            ox.Triple(subset, N(SD + "name"), N(graph)),
+            ox.Triple(subset, N(v + "triples"), _int(count)),
+            ox.Triple(subset, N(v + "sparqlEndpoint"), N(_endpoint_url())),
+        ]
+    for name, (count, predicates) in stats.linksets.items():
+        target = LINK_TARGETS[name][1]
+        linkset = N(f"{dataset_iri()}/links/{name}")
+        triples += [
+            ox.Triple(ds, N(v + "subset"), linkset),
+            ox.Triple(linkset, RDF_TYPE, N(v + "Linkset")),
+            ox.Triple(linkset, N(v + "subjectsTarget"), ds),
+            ox.Triple(linkset, N(v + "objectsTarget"), N(target)),
+            ox.Triple(linkset, N(v + "triples"), _int(count)),
+            ox.Triple(N(target), RDF_TYPE, N(v + "Dataset")),
+            ox.Triple(N(target), N(v + "uriSpace"), ox.Literal(LINK_TARGETS[name][0])),
+        ]
+        for predicate in predicates or [SKOS_EXACT]:
+            triples.append(ox.Triple(linkset, N(v + "linkPredicate"), N(predicate)))
+    insee = N(f"{dataset_iri()}/links/insee")
+    triples += [
+        ox.Triple(ds, N(v + "subset"), insee),
+        ox.Triple(insee, RDF_TYPE, N(v + "Linkset")),
+        ox.Triple(insee, N(v + "subjectsTarget"), ds),
+        ox.Triple(insee, N(v + "objectsTarget"), N(INSEE_TARGET)),
+        ox.Triple(insee, N(v + "linkPredicate"), N(f"{IGEO}codeINSEE")),
+        ox.Triple(insee, N(v + "triples"), _int(stats.insee_links)),
+        ox.Triple(N(INSEE_TARGET), RDF_TYPE, N(v + "Dataset")),
+    ]
+    return triples
+
+
+@bp.route("/.well-known/void", methods=["GET"])
+def void() -> Response:
+    """The VoID description of the whole dataset."""
+    return _render(void_triples(void_stats()))

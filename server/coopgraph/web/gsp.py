@@ -1,0 +1,121 @@
+"""``/store``: the SPARQL 1.1 Graph Store HTTP Protocol (indirect graph identification).
+
+``?graph=IRI`` or ``?default``. GET/HEAD are public; PUT (replace), POST (add) and DELETE
+need the admin token and respect the curated graphs. Uploads are parsed by the store before
+anything changes, and each write is one store transaction, so a bad upload changes nothing.
+``?default`` is the store's own default graph (not the union the query endpoint may use).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from ..store import RDF_FORMATS, QuerySyntaxError
+from .auth import check_graphs_writable, require_admin
+from .backend import pipe
+from .errors import ApiError, syntax_position
+from .negotiation import ALIASES, content_type, negotiate
+from .params import check_iri
+from .service import service
+
+bp = Blueprint("gsp", __name__)
+
+#: media types an upload may have (the store parses them).
+UPLOAD_TYPES = [t for t in RDF_FORMATS]
+
+
+def _target() -> str:
+    """The graph the request is about: an IRI or ``""`` for the default graph."""
+    graphs = request.args.getlist("graph")
+    has_default = "default" in request.args
+    if graphs and has_default:
+        raise ApiError(400, "give either ?graph=IRI or ?default, not both")
+    if len(graphs) > 1:
+        raise ApiError(400, "give exactly one graph parameter")
+    if graphs:
+        return check_iri(graphs[0], "graph")
+    if has_default:
+        return ""
+    raise ApiError(400, "name the graph: ?graph=IRI or ?default")
+
+
+def _label(graph: str) -> str:
+    return f"<{graph}>" if graph else "the default graph"
+
+
+@bp.route("/store", methods=["GET", "HEAD"])
+def read() -> Response:
+    """Serialise one graph in the negotiated syntax."""
+    graph = _target()
+    store = service().store
+    if not store.has_graph(graph):
+        raise ApiError(404, f"no graph {_label(graph)} in the store")
+    media_type = negotiate("rdf")
+    headers = {"Vary": "Accept"}
+    if request.method == "HEAD":
+        return Response(status=200, content_type=content_type(media_type), headers=headers)
+    chunks = pipe(lambda out: store.dump_graph(graph, out, media_type))
+    return Response(chunks, status=200, content_type=content_type(media_type), headers=headers)
+
+
+def _upload() -> tuple[bytes, str]:
+    mimetype = request.mimetype
+    mimetype = ALIASES["rdf"].get(mimetype, mimetype)
+    if mimetype not in RDF_FORMATS:
+        raise ApiError(
+            415,
+            f"unsupported Content-Type {request.mimetype or '(none)'!r} for RDF data; "
+            f"use one of: {', '.join(UPLOAD_TYPES)}",
+            supported=UPLOAD_TYPES,
+        )
+    return request.get_data(cache=False), mimetype
+
+
+def _write(graph: str, replace: bool) -> Response:
+    require_admin()
+    check_graphs_writable([graph])
+    data, mimetype = _upload()
+    svc = service()
+    existed = svc.store.has_graph(graph)
+    try:
+        if replace:
+            svc.store.replace_graph(graph, data, mimetype)
+        else:
+            svc.store.add_to_graph(graph, data, mimetype)
+    except QuerySyntaxError as exc:
+        message = str(exc)
+        raise ApiError(
+            400, f"the {mimetype} data does not parse (nothing was changed): {message}",
+            **syntax_position(message),
+        ) from exc
+    finally:
+        svc.changed()
+    return Response(status=204 if existed else 201)
+
+
+@bp.route("/store", methods=["PUT"])
+def put() -> Response:
+    """Replace a graph (201 when it is new, 204 otherwise)."""
+    return _write(_target(), replace=True)
+
+
+@bp.route("/store", methods=["POST"])
+def post() -> Response:
+    """Add to a graph (201 when it is new, 204 otherwise)."""
+    return _write(_target(), replace=False)
+
+
+@bp.route("/store", methods=["DELETE"])
+def delete() -> Response:
+    """Drop a graph (204), or 404 if there is no such graph."""
+    require_admin()
+    graph = _target()
+    check_graphs_writable([graph])
+    svc = service()
+    try:
+        existed = svc.store.drop_graph(graph)
+    finally:
+        svc.changed()
+    if not existed:
+        raise ApiError(404, f"no graph {_label(graph)} in the store")
+    return Response(status=204)

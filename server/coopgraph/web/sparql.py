@@ -1,0 +1,89 @@
+"""``/sparql``: the SPARQL 1.1 Protocol query operation.
+
+GET ``?query=``, POST form (``query=``) and POST ``application/sparql-query``, with
+``default-graph-uri``/``named-graph-uri``. The executor checks and evaluates; this module
+only reads the request, negotiates the format and streams the executor's chunks, so a large
+result never sits in Python memory. GET without a query returns the service description.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+
+from .accesslog import note_query
+from .description import service_description
+from .errors import ApiError
+from .negotiation import content_type, negotiate
+from .params import body_text, dataset_params
+from .service import service
+
+bp = Blueprint("sparql", __name__)
+
+QUERY_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
+
+
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise ApiError(400, f"give exactly one {name} parameter, got {len(values)}")
+    return values[0] if values else None
+
+
+def _read_query() -> str | None:
+    """The query text of the request, or None for a bare GET (service description)."""
+    if request.method == "GET":
+        if "update" in request.args:
+            raise ApiError(400, "updates must be POSTed to /update, not sent with GET")
+        return _one(request.args.getlist("query"), "query")
+    mimetype = request.mimetype
+    if mimetype == "application/x-www-form-urlencoded":
+        queries = request.form.getlist("query") + request.args.getlist("query")
+        if request.form.getlist("update"):
+            if queries:
+                raise ApiError(400, "give either query or update, not both")
+            raise ApiError(400, "updates go to /update (this is the query endpoint)")
+        query = _one(queries, "query")
+        if query is None:
+            raise ApiError(400, "missing the query parameter")
+        return query
+    if mimetype == "application/sparql-query":
+        if "query" in request.args:
+            raise ApiError(400, "give the query either in the body or in ?query=, not both")
+        return body_text("query")
+    hint = " (updates go to /update)" if mimetype == "application/sparql-update" else ""
+    raise ApiError(
+        415,
+        f"unsupported Content-Type {mimetype or '(none)'!r} for a query; "
+        f"use {' or '.join(QUERY_TYPES)}{hint}",
+        supported=list(QUERY_TYPES),
+    )
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    """Answer a query (or describe the service when there is none)."""
+    query = _read_query()
+    if query is None:
+        return service_description()
+    note_query(query)
+    if not query.strip():
+        raise ApiError(400, "the query is empty")
+    limit = current_app.config.get("MAX_QUERY_LENGTH")
+    if limit and len(query) > limit:
+        raise ApiError(403, f"the query is longer than the limit of {limit} characters")
+    default_graphs, named_graphs = dataset_params()
+    executor = service().executor
+    base = current_app.config.get("BASE")
+    info = executor.inspect(query, base_iri=base)
+    kind = "results" if info.form in ("SELECT", "ASK") else "rdf"
+    media_type = negotiate(kind)
+    chunks = executor.run_query(
+        query,
+        media_type=media_type,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        base_iri=base,
+    )
+    response = Response(chunks, status=200, content_type=content_type(media_type))
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = "no-store"
+    return response

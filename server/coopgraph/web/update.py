@@ -1,0 +1,72 @@
+"""``/update``: the SPARQL 1.1 Protocol update operation (admin token only).
+
+The update is read (``application/sparql-update`` body or form ``update=``), the bearer token
+checked, the graphs it may change worked out and refused if curated, then the executor runs
+it (the executor refuses remote LOAD). 204 on success.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+
+from ..store import QuerySyntaxError, StoreError
+from .accesslog import note_query
+from .auth import check_graphs_writable, require_admin, update_target_graphs
+from .errors import ApiError, syntax_position
+from .params import body_text
+from .service import service
+
+bp = Blueprint("update", __name__)
+
+UPDATE_TYPES = ("application/sparql-update", "application/x-www-form-urlencoded")
+
+
+def _read_update() -> str:
+    mimetype = request.mimetype
+    if mimetype == "application/x-www-form-urlencoded":
+        if request.form.getlist("query"):
+            raise ApiError(400, "give either query or update, not both (queries go to /sparql)")
+        updates = request.form.getlist("update")
+        if len(updates) != 1:
+            raise ApiError(400, "give exactly one update parameter"
+                           if updates else "missing the update parameter")
+        return updates[0]
+    if mimetype == "application/sparql-update":
+        return body_text("update")
+    raise ApiError(
+        415,
+        f"unsupported Content-Type {mimetype or '(none)'!r} for an update; "
+        f"use {' or '.join(UPDATE_TYPES)}",
+        supported=list(UPDATE_TYPES),
+    )
+
+
+@bp.route("/update", methods=["POST"])
+def update() -> Response:
+    """Apply one SPARQL Update request."""
+    require_admin()
+    text = _read_update()
+    note_query(text)
+    if not text.strip():
+        raise ApiError(400, "the update is empty")
+    if request.args.getlist("using-graph-uri") or request.args.getlist("using-named-graph-uri"):
+        raise ApiError(400, "using-graph-uri/using-named-graph-uri are not supported; "
+                            "write USING / USING NAMED in the update")
+    limit = current_app.config.get("MAX_QUERY_LENGTH")
+    if limit and len(text) > limit:
+        raise ApiError(403, f"the update is longer than the limit of {limit} characters")
+    base = current_app.config.get("BASE")
+    check_graphs_writable(update_target_graphs(text, base))
+    svc = service()
+    try:
+        svc.executor.run_update(text, base_iri=base)
+    except QuerySyntaxError as exc:
+        message = str(exc)
+        raise ApiError(400, f"syntax error: {message}", **syntax_position(message)) from exc
+    except StoreError as exc:
+        if type(exc) is not StoreError:
+            raise
+        raise ApiError(400, f"the update failed: {exc}") from exc
+    finally:
+        svc.changed()
+    return Response(status=204)
