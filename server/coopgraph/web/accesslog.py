@@ -64,7 +64,8 @@ def init_access_log(app: Flask) -> None:
             "query_hash": query_hash(g.get("query_text")),
             "client": request.remote_addr,
         }
-        length = response.calculate_content_length()
+        # Never calculate_content_length(): on a streamed body it would buffer the stream.
+        length = response.content_length if not response.is_streamed else None
 
         def _emit() -> None:
             record["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,157 @@
+"""Shared fixtures: a small built store and live HTTP servers on free loopback ports.
+
+Generic on purpose, so that any test can reuse them:
+
+* ``tiny_store`` — a fresh in-memory store holding :data:`TINY_TRIG` (ontology, data and
+  links graphs, with Wikidata/GeoNames/INSEE links), one per test;
+* ``make_server(config)`` — start ``coopgraph.web.create_app(config)`` on 127.0.0.1 in a
+  thread (werkzeug, threaded) and get a :class:`LiveServer`; stopped at teardown;
+* ``live_server`` — a module-wide server on its own tiny store with the admin token
+  :data:`ADMIN_TOKEN`, for read-only tests (do not write through it);
+* ``writable_server`` — a server on a fresh tiny store, one per test, for write tests.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from coopgraph.config import CANONICAL_BASE
+from coopgraph.store import OxigraphStore, open_store
+
+BASE = CANONICAL_BASE
+ADMIN_TOKEN = "test-admin-token"
+GRAPH = {kind: f"{BASE}graph/{kind}" for kind in ("ontology", "shapes", "data", "links",
+                                                   "inferred")}
+
+TINY_TRIG = f"""
+@prefix cg: <{BASE}ontology#> .
+@prefix territory: <{BASE}id/territory/> .
+@prefix actor: <{BASE}id/actor/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix igeo: <http://rdf.insee.fr/def/geo#> .
+@prefix wd: <http://www.wikidata.org/entity/> .
+
+<{GRAPH['ontology']}> {{
+    cg:Territory a owl:Class ; rdfs:label "Territory"@en .
+    cg:LocalGovernment a owl:Class ; rdfs:label "Local government"@en .
+    cg:governs a owl:ObjectProperty ; rdfs:label "governs"@en .
+}}
+
+<{GRAPH['data']}> {{
+    territory:matola a cg:Territory ; skos:prefLabel "Matola"@fr .
+    territory:seine-saint-denis a cg:Territory ; skos:prefLabel "Seine-Saint-Denis"@fr .
+    actor:cd93 a cg:LocalGovernment ;
+        skos:prefLabel "Département de la Seine-Saint-Denis"@fr ;
+        cg:governs territory:seine-saint-denis .
+    actor:ville-de-matola a cg:LocalGovernment ;
+        skos:prefLabel "Ville de Matola"@fr ;
+        cg:governs territory:matola .
+}}
+
+<{GRAPH['links']}> {{
+    territory:matola skos:exactMatch wd:Q1070977, <https://sws.geonames.org/1040652/> .
+    territory:seine-saint-denis skos:exactMatch wd:Q12788 ;
+        igeo:codeINSEE "93"^^cg:CodeDepartement .
+}}
+"""
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def load_tiny(store: OxigraphStore) -> OxigraphStore:
+    """Load :data:`TINY_TRIG` into ``store``."""
+    import pyoxigraph as ox
+
+    store.load_quads(ox.parse(TINY_TRIG, ox.RdfFormat.TRIG))
+    return store
+
+
+@dataclass
+class LiveServer:
+    """A running app: ``url`` (no trailing slash), the Flask ``app`` and its ``store``."""
+
+    url: str
+    app: Any
+    store: Any
+    _server: Any
+    _thread: threading.Thread
+
+    def endpoint(self, path: str = "/sparql") -> str:
+        """The absolute URL of ``path``."""
+        return self.url + path
+
+    def stop(self) -> None:
+        """Stop serving and wait (bounded) for the thread."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def start_server(config: dict[str, Any]) -> LiveServer:
+    """Serve ``create_app(config)`` on a free loopback port in a daemon thread."""
+    from werkzeug.serving import make_server
+
+    from coopgraph.web import create_app
+
+    settings = {"BASE": BASE, "ADMIN_TOKEN": ADMIN_TOKEN, "ACCESS_LOG": True} | config
+    app = create_app(settings)
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True, name="live-server")
+    thread.start()
+    host, port = server.server_address[:2]
+    return LiveServer(f"http://{host}:{port}", app, app.extensions["coopgraph"].store,
+                      server, thread)
+
+
+@pytest.fixture
+def tiny_store() -> Iterator[OxigraphStore]:
+    """A fresh in-memory store with the tiny dataset."""
+    store = load_tiny(open_store(None))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def make_server() -> Iterator[Callable[[dict[str, Any]], LiveServer]]:
+    """Factory: start servers with given settings; all are stopped at teardown."""
+    started: list[LiveServer] = []
+
+    def _make(config: dict[str, Any] | None = None) -> LiveServer:
+        server = start_server(config or {})
+        started.append(server)
+        return server
+
+    yield _make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[LiveServer]:
+    """A module-wide server on its own tiny store (read-only use)."""
+    store = load_tiny(open_store(None))
+    server = start_server({"STORE": store})
+    yield server
+    server.stop()
+    store.close()
+
+
+@pytest.fixture
+def writable_server(
+    tiny_store: OxigraphStore, make_server: Callable[[dict[str, Any]], LiveServer]
+) -> LiveServer:
+    """A server on a fresh tiny store, for tests that write."""
+    return make_server({"STORE": tiny_store})
