@@ -302,6 +302,8 @@ def _variant(tmp_path: Path, name: str, column: str, value: str) -> Path:
         ("Paris", "long", "2,3488", "malformed longitude"),
         ("Paris", "long", "-181.0", "out of range"),
         ("Not In Map", "wikidata", "Q-5", "malformed Wikidata QID"),  # unmapped rows too
+        ("France", "evidence", "", "no evidence"),
+        ("Empty Verified Row", "evidence", "", None),  # no identifier, nothing to back
     ],
 )
 def test_malformed_cells_are_refused_naming_the_row(
@@ -529,7 +531,11 @@ def test_theme_mappings_use_only_verified_targets(mappings: Graph) -> None:
         code = str(mappings.value(concept, SKOS.notation))
         assert str(concept) == DAC_NS + code
         assert code in dac, f"DAC {code} is not verified"
-        assert mappings.value(concept, SKOS.prefLabel) == Literal(dac[code], lang="en")
+        labels = set(mappings.objects(concept, SKOS.prefLabel))
+        assert {lab for lab in labels if lab.language == "en"} == {Literal(dac[code], lang="en")}
+        assert {lab for lab in labels if lab.language == "fr"} == {
+            Literal(f"Code-objet CAD {code}", lang="fr")
+        }
 
 
 def test_theme_mappings_use_only_defined_themes(mappings: Graph) -> None:

@@ -167,7 +167,7 @@ class _Counts:
 def read_table(table: Path) -> list[Row]:
     """All rows of the reference table (verified or not), refusing a table without the
     columns the generator needs (a renamed column must not silently drop every link)."""
-    with table.open(encoding="utf-8", newline="") as fh:
+    with table.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
@@ -185,7 +185,7 @@ def verified_rows(rows: Iterable[Row]) -> Iterator[Row]:
 
 
 def _map_lines(entity_map: Path) -> Iterator[tuple[int, str]]:
-    with entity_map.open(encoding="utf-8", newline="") as fh:
+    with entity_map.open(encoding="utf-8-sig", newline="") as fh:
         for number, line in enumerate(fh, start=1):
             yield number, line.rstrip("\r\n")
 
@@ -594,6 +594,10 @@ def generate_links(
         triples = _row_triples(row, entry, where, base, counts)
         if not triples:
             continue
+        if not row.get("evidence"):
+            # "verified" means seen in a cited source: a verified row citing none is an error
+            # of the table, and its identifiers are not taken on trust.
+            raise LinkError(f"{where}: verified row with identifiers but no evidence")
         gslug = _geometry_slug(entry.iri, base)
         if any(p == GEO.hasGeometry for _, p, _ in triples):
             if gslug in geometry_slugs:
@@ -605,8 +609,7 @@ def generate_links(
         graph.add((URIRef(entry.iri), cg.evidence, evidence))
         graph.add((evidence, RDF.type, cg.Evidence))
         graph.add((evidence, PROV.entity, doc))
-        if row.get("evidence"):
-            graph.add((evidence, cg.excerpt, Literal(row.get("evidence"))))
+        graph.add((evidence, cg.excerpt, Literal(row.get("evidence"))))
         linked += 1
     if linked:
         _describe_table(graph, doc, cg)
