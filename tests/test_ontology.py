@@ -587,3 +587,56 @@ def test_closure_reports_an_actor_used_as_a_territory(ontology: Graph) -> None:
     g = closure(ontology + bad, axiomatic_triples=False, datatype_axioms=False)
     assert errors(g)
     assert any(isinstance(m, BNode) for m in g.subjects(RDF.type, ERRNS.ErrorMessage))
+
+
+# ------------------------------------------------------------------------------------------
+# The ontology and the vocabularies against the curated data (data/, data/links/)
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def data() -> Graph:
+    """Every Turtle file of data/ and data/links/ (a file that does not parse is the data
+    tests' business and is skipped here)."""
+    g = Graph()
+    for path in sorted((ROOT / "data").glob("*.ttl")) + sorted(
+        (ROOT / "data" / "links").glob("*.ttl")
+    ):
+        try:
+            g += Graph().parse(path, format="turtle")
+        except Exception:  # reported by tests/test_data.py
+            continue
+    return g
+
+
+def test_data_uses_only_declared_cg_terms(ontology: Graph, data: Graph) -> None:
+    declared = cg_terms(ontology)
+    used = set()
+    for triple in data:
+        for term in triple:
+            if isinstance(term, URIRef) and str(term).startswith(str(CG)):
+                used.add(term)
+            elif isinstance(term, Literal) and str(term.datatype or "").startswith(str(CG)):
+                used.add(URIRef(str(term.datatype)))
+    assert used <= declared, sorted(used - declared)
+
+
+def test_data_uses_only_defined_concepts(vocabularies: Graph, data: Graph) -> None:
+    both = vocabularies + data
+    defined = set(both.subjects(RDF.type, SKOS.Concept)) | set(
+        both.subjects(RDF.type, SKOS.ConceptScheme)
+    )
+    used = {
+        term
+        for triple in data
+        for term in triple
+        if isinstance(term, URIRef) and str(term).startswith(CONCEPT)
+    }
+    assert used <= defined, sorted(used - defined)
+
+
+def test_closure_of_ontology_and_data_has_no_errors(
+    ontology: Graph, vocabularies: Graph, data: Graph
+) -> None:
+    g = closure(ontology + vocabularies + data, axiomatic_triples=False, datatype_axioms=False)
+    assert not errors(g), errors(g)[:10]
