@@ -453,6 +453,45 @@ def test_real_map_iris_are_defined_in_the_data() -> None:
     assert not missing, f"{len(missing)} IRIs of entity-map.tsv have no rdf:type yet: {missing}"
 
 
+def _data_graph() -> Graph:
+    g = Graph()
+    for path in sorted((PROJECT_ROOT / "data").glob("*.ttl")):
+        g.parse(path, format="turtle")
+    return g
+
+
+@needs_table
+def test_real_links_agree_with_the_levels_in_the_data() -> None:
+    """The INSEE datatype chosen by the entity map matches the level the data gives the
+    territory, and ISO 3166-1 codes sit only on countries (entities without a level yet
+    are reported by the test above)."""
+    data = _data_graph()
+    links = Graph().parse(DEFAULT_OUT, format="turtle")
+    level = Namespace(ID + "concept/level/")
+    expected = {"CodeCommune": level.municipality, "CodeDepartement": level.department,
+                "CodeRegion": level.region}
+    entries = read_entity_map(DEFAULT_ENTITY_MAP)
+    wrong = []
+    checked = 0
+    for row in verified_rows(read_table(DEFAULT_TABLE)):
+        entry = entries.get(row.name)
+        if entry is None or not row.get("insee"):
+            continue
+        subject = URIRef(entry.iri)
+        stated = data.value(subject, CG.administrativeLevel)
+        for code in links.objects(subject, IGEO.codeINSEE):
+            if str(code) == row.get("insee") and stated is not None:
+                checked += 1
+                if expected[str(code.datatype).split("#")[1]] != stated:
+                    wrong.append(f"{subject}: {code.datatype} but level {stated}")
+    for subject in links.subjects(CG.iso3166Alpha2, None):
+        stated = data.value(subject, CG.administrativeLevel)
+        if stated is not None and stated != level.country:
+            wrong.append(f"{subject}: ISO 3166-1 code but level {stated}")
+    assert checked, "no INSEE code could be checked against a level"
+    assert not wrong, wrong
+
+
 @needs_table
 def test_committed_links_equal_a_fresh_generation() -> None:
     fresh = generate_links(DEFAULT_TABLE, DEFAULT_ENTITY_MAP)
