@@ -109,7 +109,8 @@ def start_server(config: dict[str, Any]) -> LiveServer:
     settings = {"BASE": BASE, "ADMIN_TOKEN": ADMIN_TOKEN, "ACCESS_LOG": True} | config
     app = create_app(settings)
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True, name="live-server")
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True, name="live-server")
     thread.start()
     host, port = server.server_address[:2]
     return LiveServer(f"http://{host}:{port}", app, app.extensions["coopgraph"].store,

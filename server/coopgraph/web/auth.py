@@ -66,6 +66,13 @@ def check_graphs_writable(graphs: Iterable[str]) -> None:
             )
 
 
+def curated_writes_checked() -> bool:
+    """True when updates must be analysed for the graphs they change."""
+    return bool(current_app.config.get("PROTECTED_GRAPHS")) and not current_app.config.get(
+        "ALLOW_CURATED_WRITES"
+    )
+
+
 def update_target_graphs(update_text: str, base_iri: str | None = None) -> set[str]:
     """The graphs a SPARQL Update may change (``""`` = default graph, ``_ALL`` = unknown).
 
@@ -101,12 +108,16 @@ def update_target_graphs(update_text: str, base_iri: str | None = None) -> set[s
             return ""
         return _ALL  # NAMED, ALL
 
+    def part(op: Any, key: str) -> Any:
+        # CompValue.get() is not dict.get(): look the key up explicitly.
+        return op[key] if key in op else None
+
     def template(clause: Any, default: str) -> None:
-        if clause is None:
+        if clause is None or not hasattr(clause, "keys"):
             return
-        if clause.get("triples"):
+        if part(clause, "triples"):
             targets.add(default)
-        for graph, triples in (clause.get("quads") or {}).items():
+        for graph, triples in (part(clause, "quads") or {}).items():
             if triples:
                 targets.add(name(graph))
 
@@ -115,16 +126,17 @@ def update_target_graphs(update_text: str, base_iri: str | None = None) -> set[s
         if kind in ("InsertData", "DeleteData", "DeleteWhere"):
             template(op, "")
         elif kind == "Modify":
-            default = name(op.get("withClause")) if op.get("withClause") is not None else ""
-            template(op.get("delete"), default)
-            template(op.get("insert"), default)
+            graph = part(op, "withClause")
+            default = name(graph) if graph is not None else ""
+            template(part(op, "delete"), default)
+            template(part(op, "insert"), default)
         elif kind in ("Clear", "Drop", "Create"):
-            targets.add(name(op.get("graphiri")))
+            targets.add(name(part(op, "graphiri")))
         elif kind == "Load":
-            graph = op.get("graphiri")
+            graph = part(op, "graphiri")
             targets.add(name(graph) if graph is not None else "")
         elif kind in ("Add", "Copy", "Move"):
-            source, target = op.get("graph")
+            source, target = part(op, "graph")
             targets.add(name(target))
             if kind == "Move":
                 targets.add(name(source))

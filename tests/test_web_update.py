@@ -1,0 +1,192 @@
+"""Writes: SPARQL Update on /update and the Graph Store Protocol on /store."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from conftest import ADMIN_TOKEN, BASE, GRAPH
+from rdflib import Graph, URIRef
+
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+CONTRIB = f"{BASE}graph/contribution/test-1"
+TURTLE = b"<https://example.org/a> <https://example.org/p> <https://example.org/b> .\n"
+MORE = b'<https://example.org/a> <https://example.org/q> "x"@fr .\n'
+
+
+def _ask(server, query: str) -> bool:
+    r = requests.get(server.endpoint(), params={"query": query}, timeout=10)
+    assert r.status_code == 200, r.text
+    return bool(r.json()["boolean"])
+
+
+def _update(server, text: str, headers: dict | None = None, form: bool = False):
+    if form:
+        return requests.post(server.endpoint("/update"), data={"update": text},
+                             headers=headers or {}, timeout=10)
+    return requests.post(server.endpoint("/update"), data=text.encode(),
+                         headers={"Content-Type": "application/sparql-update", **(headers or {})},
+                         timeout=10)
+
+
+def test_update_with_token(writable_server):
+    text = f"INSERT DATA {{ GRAPH <{CONTRIB}> {{ <urn:a> <urn:p> <urn:b> }} }}"
+    r = _update(writable_server, text, AUTH)
+    assert r.status_code == 204, r.text
+    assert _ask(writable_server, "ASK { <urn:a> <urn:p> <urn:b> }")
+    text = f"DELETE DATA {{ GRAPH <{CONTRIB}> {{ <urn:a> <urn:p> <urn:b> }} }}"
+    r = _update(writable_server, text, AUTH, form=True)
+    assert r.status_code == 204
+    assert not _ask(writable_server, "ASK { <urn:a> <urn:p> <urn:b> }")
+
+
+def test_update_auth_statuses(writable_server, make_server, tiny_store):
+    text = "INSERT DATA { <urn:a> <urn:p> <urn:b> }"
+    missing = _update(writable_server, text)
+    assert missing.status_code == 401
+    assert missing.headers["WWW-Authenticate"].startswith("Bearer")
+    wrong = _update(writable_server, text, {"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403
+    basic = _update(writable_server, text, {"Authorization": "Basic YTpi"})
+    assert basic.status_code == 403
+    assert not _ask(writable_server, "ASK { <urn:a> <urn:p> <urn:b> }")
+    # a server without a token refuses every write, even with a header
+    closed = make_server({"STORE": tiny_store, "ADMIN_TOKEN": None})
+    r = _update(closed, text, AUTH)
+    assert r.status_code == 403 and "disabled" in r.text
+
+
+def test_update_statuses(writable_server):
+    assert _update(writable_server, "INSERT DATA { <a> <b> ", AUTH).status_code == 400
+    r = requests.post(writable_server.endpoint("/update"), data=b"CLEAR DEFAULT",
+                      headers={"Content-Type": "text/plain", **AUTH}, timeout=10)
+    assert r.status_code == 415
+    r = requests.get(writable_server.endpoint("/update"), timeout=10)
+    assert r.status_code == 405
+    r = requests.post(writable_server.endpoint("/update"), data={"query": "ASK {}",
+                                                                "update": "CLEAR DEFAULT"},
+                      headers=AUTH, timeout=10)
+    assert r.status_code == 400
+    assert "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("text", [
+    f"INSERT DATA {{ GRAPH <{GRAPH['data']}> {{ <urn:a> <urn:p> <urn:b> }} }}",
+    f"DROP GRAPH <{GRAPH['ontology']}>",
+    "DROP ALL",
+    "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
+    f"WITH <{GRAPH['links']}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+    f"PREFIX g: <{BASE}graph/> CLEAR GRAPH g:data",
+    f"MOVE <{GRAPH['data']}> TO <{CONTRIB}>",
+])
+def test_curated_graphs_are_protected(writable_server, text):
+    before = writable_server.store.count()
+    r = _update(writable_server, text, AUTH)
+    assert r.status_code == 403, r.text
+    assert writable_server.store.count() == before
+
+
+def test_curated_writes_allowed_with_the_flag(make_server, tiny_store):
+    server = make_server({"STORE": tiny_store, "ALLOW_CURATED_WRITES": True})
+    r = _update(server, f"DROP GRAPH <{GRAPH['ontology']}>", AUTH)
+    assert r.status_code == 204
+    assert GRAPH["ontology"] not in server.store.named_graphs()
+
+
+def test_gsp_round_trip(writable_server):
+    url = writable_server.endpoint("/store")
+    params = {"graph": CONTRIB}
+    assert requests.get(url, params=params, timeout=10).status_code == 404
+    put = requests.put(url, params=params, data=TURTLE,
+                       headers={"Content-Type": "text/turtle", **AUTH}, timeout=10)
+    assert put.status_code == 201
+    got = requests.get(url, params=params, timeout=10)
+    assert got.status_code == 200 and got.headers["Content-Type"].startswith("text/turtle")
+    graph = Graph().parse(data=got.text, format="turtle")
+    assert len(graph) == 1
+    head = requests.head(url, params=params, timeout=10)
+    assert head.status_code == 200 and head.content == b""
+    post = requests.post(url, params=params, data=MORE,
+                         headers={"Content-Type": "application/n-triples", **AUTH}, timeout=10)
+    assert post.status_code == 204
+    nt = requests.get(url, params=params, headers={"Accept": "application/n-triples"},
+                      timeout=10)
+    assert len(Graph().parse(data=nt.text, format="nt")) == 2
+    replace = requests.put(url, params=params, data=MORE,
+                           headers={"Content-Type": "text/turtle", **AUTH}, timeout=10)
+    assert replace.status_code == 204
+    assert writable_server.store.count(CONTRIB) == 1
+    delete = requests.delete(url, params=params, headers=AUTH, timeout=10)
+    assert delete.status_code == 204
+    assert requests.get(url, params=params, timeout=10).status_code == 404
+    assert requests.delete(url, params=params, headers=AUTH, timeout=10).status_code == 404
+
+
+def test_gsp_reads_are_public_and_writes_need_the_token(writable_server):
+    url = writable_server.endpoint("/store")
+    r = requests.get(url, params={"graph": GRAPH["data"]},
+                     headers={"Accept": "application/ld+json"}, timeout=10)
+    assert r.status_code == 200
+    graph = Graph().parse(data=r.text, format="json-ld")
+    assert len(graph) == writable_server.store.count(GRAPH["data"])
+    put = requests.put(url, params={"graph": CONTRIB}, data=TURTLE,
+                       headers={"Content-Type": "text/turtle"}, timeout=10)
+    assert put.status_code == 401
+    delete = requests.delete(url, params={"graph": GRAPH["data"]},
+                             headers={"Authorization": "Bearer wrong"}, timeout=10)
+    assert delete.status_code == 403
+    curated = requests.put(url, params={"graph": GRAPH["data"]}, data=TURTLE,
+                           headers={"Content-Type": "text/turtle", **AUTH}, timeout=10)
+    assert curated.status_code == 403
+    assert CONTRIB not in writable_server.store.named_graphs()
+    assert writable_server.store.count(GRAPH["data"]) == len(graph)
+
+
+def test_gsp_bad_upload_changes_nothing(writable_server):
+    url = writable_server.endpoint("/store")
+    params = {"graph": CONTRIB}
+    assert requests.put(url, params=params, data=TURTLE,
+                        headers={"Content-Type": "text/turtle", **AUTH},
+                        timeout=10).status_code == 201
+    before = writable_server.store.count()
+    bad = MORE + b"<https://example.org/a> <https://example.org/p> .\n"
+    for method in ("PUT", "POST"):
+        r = requests.request(method, url, params=params, data=bad,
+                             headers={"Content-Type": "text/turtle", **AUTH}, timeout=10)
+        assert r.status_code == 400
+        assert "nothing was changed" in r.text and "Traceback" not in r.text
+    assert writable_server.store.count() == before
+    assert writable_server.store.count(CONTRIB) == 1
+
+
+def test_gsp_statuses(make_server, tiny_store):
+    server = make_server({"STORE": tiny_store, "MAX_CONTENT_LENGTH": 1000})
+    url = server.endpoint("/store")
+    assert requests.get(url, timeout=10).status_code == 400
+    assert requests.get(url, params={"graph": "not an iri"}, timeout=10).status_code == 400
+    both = requests.get(url, params={"graph": CONTRIB, "default": ""}, timeout=10)
+    assert both.status_code == 400
+    wrong_type = requests.put(url, params={"graph": CONTRIB}, data=b"hello",
+                              headers={"Content-Type": "image/png", **AUTH}, timeout=10)
+    assert wrong_type.status_code == 415 and "text/turtle" in wrong_type.text
+    too_big = requests.put(url, params={"graph": CONTRIB}, data=TURTLE * 100,
+                           headers={"Content-Type": "text/turtle", **AUTH}, timeout=10)
+    assert too_big.status_code == 413
+    assert CONTRIB not in server.store.named_graphs()
+    not_acceptable = requests.get(url, params={"graph": GRAPH["data"]},
+                                  headers={"Accept": "image/png"}, timeout=10)
+    assert not_acceptable.status_code == 406
+
+
+def test_gsp_default_graph(writable_server):
+    url = writable_server.endpoint("/store")
+    r = requests.post(url, params={"default": ""}, data=TURTLE,
+                      headers={"Content-Type": "text/turtle", **AUTH}, timeout=10)
+    assert r.status_code == 204
+    assert writable_server.store.count("") == 1
+    got = requests.get(url, params={"default": ""}, headers={"Accept": "application/n-triples"},
+                       timeout=10)
+    assert (URIRef("https://example.org/a"), None, None) in Graph().parse(data=got.text,
+                                                                        format="nt")
+    assert requests.delete(url, params={"default": ""}, headers=AUTH,
+                           timeout=10).status_code == 204
+    assert writable_server.store.count("") == 0
