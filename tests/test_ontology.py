@@ -640,3 +640,28 @@ def test_closure_of_ontology_and_data_has_no_errors(
 ) -> None:
     g = closure(ontology + vocabularies + data, axiomatic_triples=False, datatype_axioms=False)
     assert not errors(g), errors(g)[:10]
+
+
+def test_reused_terms_are_declared(ontology: Graph) -> None:
+    """OWL 2 declarations: every class, property and annotation property the ontology refers
+    to is declared (so that OWL tools read schema:domainIncludes as an annotation, etc.)."""
+    builtin = (str(RDF), str(RDFS), str(OWL))
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+
+    def declared(term: URIRef, *kinds: URIRef) -> bool:
+        return any((term, RDF.type, kind) in ontology for kind in kinds)
+
+    problems = []
+    for s, p, o in ontology:
+        if p in (RDFS.subClassOf, RDFS.domain, RDFS.range) and isinstance(o, URIRef):
+            if not str(o).startswith(xsd) and not declared(o, OWL.Class):
+                problems.append(f"class {o} is not declared")
+        if p == RDFS.subPropertyOf:
+            for term in (s, o):
+                if not declared(term, OWL.ObjectProperty, OWL.DatatypeProperty):
+                    problems.append(f"property {term} is not declared")
+        if not str(p).startswith(builtin) and not declared(
+            p, OWL.AnnotationProperty, OWL.ObjectProperty, OWL.DatatypeProperty
+        ):
+            problems.append(f"predicate {p} is not declared")
+    assert not problems, "\n".join(sorted(set(problems)))
