@@ -140,9 +140,9 @@ def test_insee_typing_by_level(graph: Graph) -> None:
         (TERRITORY["seine-saint-denis"], Literal("93", datatype=CG.CodeDepartement)),
         (TERRITORY.bobigny, Literal("93008", datatype=CG.CodeCommune)),
         (TERRITORY["ile-de-france"], Literal("11", datatype=CG.CodeRegion)),
+        # the secondary code of the `other` cell ("INSEE département code: 75") is
+        # validated but not linked: one INSEE code per territory (the shapes say so)
         (TERRITORY.paris, Literal("75056", datatype=CG.CodeCommune)),
-        # the secondary code of the `other` cell
-        (TERRITORY.paris, Literal("75", datatype=CG.CodeDepartement)),
     }
 
 
@@ -300,6 +300,7 @@ def _variant(tmp_path: Path, name: str, column: str, value: str) -> Path:
         ("Paris", "lat", "148.1", "latitude '148.1' out of range"),
         ("Paris", "lat", "4.5.6", "malformed latitude"),
         ("Paris", "long", "2,3488", "malformed longitude"),
+        ("Paris", "other", "INSEE département code: 750", "malformed INSEE département code"),
         ("Paris", "long", "-181.0", "out of range"),
         ("Not In Map", "wikidata", "Q-5", "malformed Wikidata QID"),  # unmapped rows too
         ("France", "evidence", "", "no evidence"),

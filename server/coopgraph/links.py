@@ -109,6 +109,9 @@ NO_TRIPLE_KEYS = {
     # DAC purpose codes are classification targets of the curated theme mappings
     # (data/links/theme-mappings.ttl), not identifiers of our entities.
     "dac",
+    # A secondary INSEE code (Paris is a commune, 75056, and a coextensive département, 75):
+    # the shapes allow one igeo:codeINSEE per territory, and the territory is the commune.
+    "insee-departement",
 }
 
 #: The link targets described as VoID linksets: key → (slug, title, URI space).
@@ -535,8 +538,6 @@ def _row_triples(
             out.append((s, FOAF.homepage, URIRef(value)))
         elif key == "archives-nationales":
             out.append((s, cg.archivesNationalesId, Literal(value)))
-        elif key == "insee-departement":
-            out.append((s, IGEO.codeINSEE, Literal(value, datatype=cg.CodeDepartement)))
     lat, long = row.get("lat"), row.get("long")
     if lat or long:
         if not (lat and long):
