@@ -43,6 +43,10 @@ FORMATS = {
     "json-ld": "application/ld+json",
     "rdfxml": "application/rdf+xml",
     "rdf": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
+    "n3": "text/turtle",  # SPARQLWrapper's N3 (Turtle is N3)
+    "n-triples": "application/n-triples",
+    "n-quads": "application/n-quads",
     "trig": "application/trig",
     "nquads": "application/n-quads",
     "nq": "application/n-quads",
@@ -66,7 +70,8 @@ ALIASES = {
     },
 }
 
-#: Format names that mean the same thing for the other result kind.
+#: Result types that clients (rdflib's SPARQLStore, SPARQLWrapper) also send for CONSTRUCT:
+#: answered with the RDF syntax of the same family rather than with a 406.
 _CROSS = {
     "rdf": {
         "application/sparql-results+json": "application/ld+json",
@@ -111,7 +116,7 @@ def negotiate(kind: str) -> str:
     browser = "text/html" in accept.values()
     aliases = {
         alias: canonical
-        for alias, canonical in ALIASES[kind].items()
+        for alias, canonical in (ALIASES[kind] | _CROSS[kind]).items()
         if not (browser and alias in ("application/xml", "text/xml"))
     }
     match = accept.best_match(supported + list(aliases))
