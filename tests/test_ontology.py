@@ -381,6 +381,10 @@ def test_every_concept_is_well_formed(vocabularies: Graph) -> None:
             problems.append(f"{c}: needs either skos:topConceptOf or skos:broader")
         if top and (scheme, SKOS.hasTopConcept, c) not in vocabularies:
             problems.append(f"{c}: top concept not listed by skos:hasTopConcept")
+        if set(vocabularies.objects(c, SKOS.prefLabel)) & set(
+            vocabularies.objects(c, SKOS.altLabel)
+        ):
+            problems.append(f"{c}: a label is both preferred and alternative (SKOS S13)")
         for b in broader + list(vocabularies.objects(c, SKOS.related)):
             if (b, SKOS.inScheme, scheme) not in vocabularies:
                 problems.append(f"{c}: broader/related {b} is not in the same scheme")
