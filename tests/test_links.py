@@ -356,6 +356,9 @@ def test_entity_map_refusals(tmp_path: Path) -> None:
                        encoding="utf-8")
     with pytest.raises(LinkError, match="not an entity IRI"):
         generate_links(TABLE, foreign)
+    same_target = _variant(tmp_path, "Bobigny", "geonames", "2975246")  # SSD's GeoNames ID
+    with pytest.raises(LinkError, match="already matched by 'Seine-Saint-Denis"):
+        generate_links(same_target, MAP)
     twice = tmp_path / "twice.tsv"
     twice.write_text(text + "Not In Map\thttps://w3id.org/coopgraph/id/territory/france\t\t\n",
                      encoding="utf-8")

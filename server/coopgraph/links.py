@@ -33,7 +33,7 @@ import csv
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -157,11 +157,6 @@ class MapEntry:
     iri: str
     insee_level: str = ""
     note: str = ""
-
-
-@dataclass
-class _Counts:
-    targets: dict[str, int] = field(default_factory=lambda: {k: 0 for k in TARGETS})
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -468,11 +463,16 @@ def _describe_table(graph: Graph, doc: URIRef, cg: Namespace) -> None:
         "une source citée, et un QID Wikidata dans deux sources indépendantes.", "fr")))
 
 
-def _describe_linksets(graph: Graph, counts: _Counts, base: str) -> None:
-    """VoID: our dataset, one dataset per target vocabulary, one linkset per target."""
+def _describe_linksets(graph: Graph, base: str) -> None:
+    """VoID: our dataset, one dataset per target vocabulary, one linkset per target, with
+    void:triples counted in the graph itself (so the count cannot drift from the links)."""
     ours = URIRef(base + "id/dataset/coopgraph")
     doc = URIRef(base + f"id/document/{TABLE_DOCUMENT_SLUG}")
-    used = [k for k in TARGETS if counts.targets[k] > 0]
+    counts = {
+        key: sum(1 for o in graph.objects(None, SKOS.exactMatch) if str(o).startswith(space))
+        for key, (_slug, _title, space) in TARGETS.items()
+    }
+    used = [k for k in TARGETS if counts[k] > 0]
     if not used:
         return
     graph.add((ours, RDF.type, VOID.Dataset))
@@ -492,26 +492,25 @@ def _describe_linksets(graph: Graph, counts: _Counts, base: str) -> None:
         graph.add((linkset, VOID.objectsTarget, target))
         graph.add((linkset, VOID.target, ours))
         graph.add((linkset, VOID.target, target))
-        graph.add((linkset, VOID.triples, Literal(counts.targets[key])))
+        graph.add((linkset, VOID.triples, Literal(counts[key])))
         graph.add((linkset, DCTERMS.source, doc))
 
 
 def _row_triples(
-    row: Row, entry: MapEntry, where: str, base: str, counts: _Counts
+    row: Row, entry: MapEntry, where: str, base: str
 ) -> list[tuple[URIRef, URIRef, URIRef | Literal]]:
     """The triples one verified row yields about its entity (and its geometry)."""
     cg = Namespace(base + "ontology#")
     s = URIRef(entry.iri)
     out: list[tuple[URIRef, URIRef, URIRef | Literal]] = []
 
-    def link(key: str, target: str) -> None:
+    def link(target: str) -> None:
         out.append((s, SKOS.exactMatch, URIRef(target)))
-        counts.targets[key] += 1
 
     if qid := row.get("wikidata"):
-        link("wikidata", WIKIDATA_ENTITY + _check(QID_RE, qid, "Wikidata QID", where))
+        link(WIKIDATA_ENTITY + _check(QID_RE, qid, "Wikidata QID", where))
     if gn := row.get("geonames"):
-        link("geonames", f"{GEONAMES_FEATURE}{_check(GEONAMES_RE, gn, 'GeoNames ID', where)}/")
+        link(f"{GEONAMES_FEATURE}{_check(GEONAMES_RE, gn, 'GeoNames ID', where)}/")
     if iso := row.get("iso3166"):
         parts = [p.strip() for p in iso.split("/")]
         if len(parts) != 2:
@@ -527,9 +526,9 @@ def _row_triples(
         if key in NO_TRIPLE_KEYS:
             continue
         if key == "ror":
-            link("ror", ROR_BASE + value)
+            link(ROR_BASE + value)
         elif key == "sdg":
-            link("sdg", value)
+            link(value)
         elif key == "iso3166-2":
             out.append((s, cg.iso3166Subdivision, Literal(value)))
         elif key == "nuts":
@@ -575,8 +574,8 @@ def generate_links(
     graph = Graph()
     bind_prefixes(graph, base)
     doc = URIRef(base + f"id/document/{TABLE_DOCUMENT_SLUG}")
-    counts = _Counts()
     seen_iris: dict[str, str] = {}
+    seen_targets: dict[URIRef, str] = {}
     geometry_slugs: dict[str, str] = {}
     linked = 0
     for row in verified_rows(rows):
@@ -592,7 +591,7 @@ def generate_links(
                 f"{where}: {entry.iri} is already linked from row {seen_iris[entry.iri]!r}"
             )
         seen_iris[entry.iri] = row.name
-        triples = _row_triples(row, entry, where, base, counts)
+        triples = _row_triples(row, entry, where, base)
         if not triples:
             continue
         if not row.get("evidence"):
@@ -604,6 +603,13 @@ def generate_links(
             if gslug in geometry_slugs:
                 raise LinkError(f"{where}: geometry IRI clash with {geometry_slugs[gslug]!r}")
             geometry_slugs[gslug] = row.name
+        for _s, p, o in triples:
+            if p == SKOS.exactMatch and isinstance(o, URIRef):
+                # Two of our entities matching one external item means a confusion
+                # (a territory and its authority, a city and its province): refuse it.
+                if o in seen_targets and seen_targets[o] != row.name:
+                    raise LinkError(f"{where}: {o} is already matched by {seen_targets[o]!r}")
+                seen_targets[o] = row.name
         for triple in triples:
             graph.add(triple)
         evidence = URIRef(base + f"id/evidence/{TABLE_DOCUMENT_SLUG}-{_slug_of(entry.iri, base)}")
@@ -614,7 +620,7 @@ def generate_links(
         linked += 1
     if linked:
         _describe_table(graph, doc, cg)
-        _describe_linksets(graph, counts, base)
+        _describe_linksets(graph, base)
     return graph
 
 
@@ -626,7 +632,7 @@ def _validate_unmapped(row: Row, entry: MapEntry, where: str, base: str) -> None
         if not (INSEE_DEPARTEMENT_RE.match(code) or INSEE_REGION_RE.match(code)):
             raise LinkError(f"{where}: malformed INSEE code {code!r}")
         row = Row(row.line, {**row.cells, "insee": ""})
-    _row_triples(row, entry, where, base, _Counts())
+    _row_triples(row, entry, where, base)
 
 
 def unmapped_verified(table: Path, entity_map: Path) -> list[str]:
