@@ -1,0 +1,132 @@
+"""`coopgraph serve` (gunicorn, gthread) on a real port, and the structured access log."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from conftest import free_port
+
+from coopgraph.serve import _is_loopback, add_arguments, app_config, run
+from coopgraph.store import open_store
+
+TOKEN = "serve-test-token"
+LOG_FIELDS = {"method", "path", "status", "duration_ms", "query_hash", "client"}
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stderr.read().decode()}")
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("server did not become healthy")
+
+
+def test_serve_under_gunicorn(tmp_path: Path):
+    store_dir = tmp_path / "store"  # missing directory: a new empty store
+    port = free_port()
+    env = dict(os.environ, COOPGRAPH_ADMIN_TOKEN=TOKEN)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coopgraph", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--store", str(store_dir), "--threads", "4", "--timeout", "10"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        assert requests.get(url + "/healthz", timeout=5).json() == {
+            "status": "ok", "graphs": 0, "triples": 0}
+        graph = "https://w3id.org/coopgraph/graph/contribution/serve"
+        put = requests.put(url + "/store", params={"graph": graph},
+                           data=b"<urn:a> <urn:p> <urn:b> .",
+                           headers={"Content-Type": "text/turtle",
+                                    "Authorization": f"Bearer {TOKEN}"}, timeout=5)
+        assert put.status_code == 201
+        query = "SELECT ?o WHERE { <urn:a> <urn:p> ?o }"
+        r = requests.get(url + "/sparql", params={"query": query}, timeout=5)
+        assert r.headers["Server"].startswith("gunicorn")
+        assert r.json()["results"]["bindings"][0]["o"]["value"] == "urn:b"
+        bad = requests.get(url + "/sparql", params={"query": "SELECT"}, timeout=5)
+        assert bad.status_code == 400
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate(timeout=5)
+    assert proc.returncode == 0
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
+    assert lines, err.decode()
+    for line in lines:
+        assert LOG_FIELDS <= set(line), line
+        assert line["client"] == "127.0.0.1"
+    sparql = [line for line in lines if line["path"] == "/sparql"]
+    assert sparql[0]["status"] == 200 and sparql[1]["status"] == 400
+    import hashlib
+    assert sparql[0]["query_hash"] == hashlib.sha256(query.encode()).hexdigest()[:16]
+    assert "Traceback" not in err.decode()
+    # the write was flushed to disk by the worker on exit
+    with open_store(store_dir, read_only=True) as store:
+        assert store.count() == 1
+
+
+def test_access_log_line(live_server):
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    handler = Collect()
+    logger = logging.getLogger("coopgraph.access")
+    logger.addHandler(handler)
+    try:
+        query = "ASK { ?s ?p ?o }"
+        requests.post(live_server.endpoint(), data={"query": query}, timeout=5)
+        deadline = time.monotonic() + 5
+        while not records and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        logger.removeHandler(handler)
+    line = json.loads(records[0])
+    assert line["method"] == "POST" and line["path"] == "/sparql" and line["status"] == 200
+    assert isinstance(line["duration_ms"], float)
+    assert len(line["query_hash"]) == 16 and line["client"] == "127.0.0.1"
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_serve_options(tmp_path: Path, capsys):
+    settings = app_config(_args("--store", str(tmp_path), "--no-union-default-graph",
+                                "--timeout", "5", "--service-allow", "https://a/sparql"))
+    assert settings["STORE_PATH"] == str(tmp_path)
+    assert settings["UNION_DEFAULT_GRAPH"] is False
+    assert settings["QUERY_TIMEOUT"] == 5
+    assert settings["SERVICE_ALLOWLIST"] == ["https://a/sparql"]
+    assert app_config(_args("--in-memory"))["STORE_PATH"] is None
+    assert run(_args("--workers", "2")) == 2
+    assert "--workers must be 1" in capsys.readouterr().err
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    assert run(_args("--store", str(a_file))) == 2
+    assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
+    assert not _is_loopback("0.0.0.0")

@@ -1,0 +1,99 @@
+"""/.well-known/void: every number equals the count made directly on the store."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import requests
+from conftest import ADMIN_TOKEN, BASE, GRAPH
+from rdflib import Graph, Literal, Namespace, URIRef
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+DATASET = URIRef(f"{BASE}dataset")
+
+
+def _distinct_triples(store) -> set[tuple]:
+    """Every distinct triple of the store, counted in Python (the oracle)."""
+    return {(q.subject, q.predicate, q.object) for q in store.engine.quads_for_pattern(
+        None, None, None, None)}
+
+
+def _void(server) -> Graph:
+    r = requests.get(server.endpoint("/.well-known/void"), timeout=10)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/turtle")
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    return Graph().parse(data=r.text, format="turtle")
+
+
+def _int(graph: Graph, subject, predicate) -> int:
+    value = graph.value(subject, predicate)
+    assert isinstance(value, Literal), (subject, predicate)
+    return int(value)
+
+
+def test_void_counts_equal_real_counts(live_server):
+    graph = _void(live_server)
+    triples = _distinct_triples(live_server.store)
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    assert _int(graph, DATASET, VOID.triples) == len(triples)
+    assert _int(graph, DATASET, VOID.properties) == len({t[1] for t in triples})
+    classes = {t[2] for t in triples if t[1] == rdf_type}
+    assert _int(graph, DATASET, VOID.classes) == len(classes)
+    iri_subjects = {t[0] for t in triples if isinstance(t[0], ox.NamedNode)}
+    assert _int(graph, DATASET, VOID.entities) == len(iri_subjects)
+    assert (DATASET, VOID.sparqlEndpoint, URIRef(live_server.endpoint())) in graph
+
+    partitions = {
+        str(graph.value(p, VOID["class"])): int(graph.value(p, VOID.entities))
+        for p in graph.objects(DATASET, VOID.classPartition)
+    }
+    expected = {c.value: len({t[0] for t in triples if t[1] == rdf_type and t[2] == c})
+                for c in classes}
+    assert partitions == expected
+
+    properties = {
+        str(graph.value(p, VOID.property)): int(graph.value(p, VOID.triples))
+        for p in graph.objects(DATASET, VOID.propertyPartition)
+    }
+    assert properties == {p.value: len([t for t in triples if t[1] == p])
+                          for p in {t[1] for t in triples}}
+
+
+def test_void_subsets_and_linksets(live_server):
+    graph = _void(live_server)
+    subsets = list(graph.objects(DATASET, VOID.subset))
+    per_graph = {str(graph.value(s, SD.name)): int(graph.value(s, VOID.triples))
+                 for s in subsets if graph.value(s, SD.name) is not None}
+    assert per_graph == {g: live_server.store.count(g) for g in live_server.store.named_graphs()}
+
+    linksets = {str(graph.value(s, VOID.objectsTarget)): s for s in subsets
+                if (s, None, VOID.Linkset) in graph}
+    wikidata = linksets["http://www.wikidata.org/"]
+    assert _int(graph, wikidata, VOID.triples) == 2
+    assert (wikidata, VOID.linkPredicate,
+            URIRef("http://www.w3.org/2004/02/skos/core#exactMatch")) in graph
+    assert _int(graph, linksets["https://sws.geonames.org/"], VOID.triples) == 1
+    insee = linksets["http://rdf.insee.fr/geo/"]
+    assert _int(graph, insee, VOID.triples) == 1
+    assert (insee, VOID.linkPredicate, URIRef("http://rdf.insee.fr/def/geo#codeINSEE")) in graph
+
+
+def test_void_refreshes_after_a_write(writable_server):
+    before = _int(_void(writable_server), DATASET, VOID.triples)
+    r = requests.put(writable_server.endpoint("/store"),
+                     params={"graph": f"{BASE}graph/contribution/void"},
+                     data=b"<urn:new> <urn:p> <urn:o> .",
+                     headers={"Content-Type": "text/turtle",
+                              "Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)
+    assert r.status_code == 201
+    assert _int(_void(writable_server), DATASET, VOID.triples) == before + 1
+
+
+def test_void_other_syntax(live_server):
+    r = requests.get(live_server.endpoint("/.well-known/void"),
+                     headers={"Accept": "application/n-triples"}, timeout=10)
+    assert r.status_code == 200
+    graph = Graph().parse(data=r.text, format="nt")
+    assert (DATASET, None, VOID.Dataset) in graph
+    assert GRAPH["data"] in {str(o) for o in graph.objects(None, SD.name)}
