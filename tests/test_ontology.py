@@ -182,6 +182,17 @@ def test_every_cg_term_is_declared_labelled_and_defined(ontology: Graph) -> None
     assert not problems, "\n".join(problems)
 
 
+def test_labels_are_unique(ontology: Graph) -> None:
+    """Two cg: terms never share a label in the same language (case-insensitive)."""
+    seen: dict[tuple[str, str | None], URIRef] = {}
+    for term in sorted(cg_terms(ontology)):
+        for label in ontology.objects(term, RDFS.label):
+            assert isinstance(label, Literal)
+            key = (str(label).lower(), label.language)
+            assert key not in seen, f"{term} and {seen[key]} share the label {label!r}"
+            seen[key] = term
+
+
 def test_no_term_uses_an_undeclared_cg_term(ontology: Graph) -> None:
     """Every cg: IRI the ontology mentions (as object too) is declared in it: no typos."""
     declared = cg_terms(ontology)
