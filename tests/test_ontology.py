@@ -402,6 +402,17 @@ def test_every_concept_is_well_formed(vocabularies: Graph) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_preferred_labels_are_unique_within_a_scheme(vocabularies: Graph) -> None:
+    seen: dict[tuple[str, str, str | None], URIRef] = {}
+    for c in sorted(vocabularies.subjects(RDF.type, SKOS.Concept)):
+        scheme = str(vocabularies.value(c, SKOS.inScheme))
+        for label in vocabularies.objects(c, SKOS.prefLabel):
+            assert isinstance(label, Literal)
+            key = (scheme, str(label).lower(), label.language)
+            assert key not in seen, f"{c} and {seen[key]} share the label {label!r}"
+            seen[key] = c
+
+
 def test_concept_hierarchies_reach_a_top_concept(vocabularies: Graph) -> None:
     for c in vocabularies.subjects(RDF.type, SKOS.Concept):
         seen = {c}
