@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -336,3 +338,37 @@ def test_large_result_streams(live_server):
         assert "Content-Length" not in r.headers  # streamed, not built then sent
         body = b"".join(r.iter_content(65536))
     assert len(json.loads(body)["results"]["bindings"]) == 10_000
+
+
+BIG_QUERY = ("SELECT ?i WHERE { VALUES ?a { 0 1 2 3 4 5 6 7 8 9 } VALUES ?b { 0 1 2 3 4 5 6 7 8 9 }"
+             " VALUES ?c { 0 1 2 3 4 5 6 7 8 9 } VALUES ?d { 0 1 2 3 4 5 6 7 8 9 }"
+             " VALUES ?e { 0 1 2 3 4 5 6 7 8 9 } BIND(?a+?b+?c+?d+?e AS ?i) }")
+
+
+def test_head_and_abandoned_streams_release_the_query_slot(make_server, tiny_store):
+    server = make_server({"STORE": tiny_store, "MAX_CONCURRENT_QUERIES": 1})
+    head = requests.head(server.endpoint(), params={"query": SELECT_TERRITORIES}, timeout=10)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["Content-Type"].startswith("application/sparql-results+json")
+    for _ in range(3):  # start a large result, read a little, hang up
+        with requests.get(server.endpoint(), params={"query": BIG_QUERY}, stream=True,
+                          timeout=10) as r:
+            assert r.status_code == 200
+            next(r.iter_content(1024))
+    deadline = time.monotonic() + 10
+    while True:  # the slot comes back once the server notices the hang-up
+        r = requests.get(server.endpoint(), params={"query": "ASK {}"}, timeout=10)
+        if r.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert r.status_code == 200, r.text
+
+
+def test_parallel_queries(live_server):
+    def one(i: int) -> int:
+        r = requests.get(live_server.endpoint(),
+                         params={"query": f"SELECT ({i} AS ?i) WHERE {{}}"}, timeout=10)
+        return int(r.json()["results"]["bindings"][0]["i"]["value"])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert sorted(pool.map(one, range(24))) == list(range(24))

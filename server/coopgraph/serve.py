@@ -82,6 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="remote SPARQL endpoints that SERVICE may call (default: none)")
     parser.add_argument("--allow-curated-writes", action="store_true",
                         help="let the admin token change the curated graphs too")
+    parser.add_argument("--proxies", type=int, default=0, metavar="N",
+                        help="trust X-Forwarded-* from N reverse proxies in front (default: 0)")
     parser.add_argument("--read-only", action="store_true",
                         help="open the store read-only (every write fails)")
 
@@ -97,6 +99,8 @@ def app_config(args: argparse.Namespace) -> dict[str, Any]:
         "ALLOW_CURATED_WRITES": bool(getattr(args, "allow_curated_writes", False)),
         "STORE_READ_ONLY": bool(getattr(args, "read_only", False)),
     }
+    if getattr(args, "proxies", 0):
+        settings["TRUSTED_PROXIES"] = args.proxies
     if getattr(args, "max_concurrent_queries", None):
         settings["MAX_CONCURRENT_QUERIES"] = args.max_concurrent_queries
     if getattr(args, "max_upload", None):
@@ -142,6 +146,9 @@ def run(args: argparse.Namespace) -> int:
         "timeout": int(args.timeout) + 30,
         "graceful_timeout": 10,
         "keepalive": 5,
+        # GET queries can be long (SPARQL clients put their prefixes in the URL): gunicorn's
+        # 4 KiB request line would refuse them; the app's MAX_QUERY_LENGTH still applies.
+        "limit_request_line": 0,
         "accesslog": None,  # the app writes its own structured access log
         "errorlog": "-",
         "loglevel": "info",

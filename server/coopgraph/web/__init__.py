@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "BASE": None,  # default: config.base_iri()
     "ACCESS_LOG": True,
     "CORS_PATHS": ("/sparql", "/.well-known/void"),
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
 }
 
 
@@ -109,6 +110,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     init_access_log(app)
     _cors(app)
+    if settings["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(settings["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
     return app
 
 

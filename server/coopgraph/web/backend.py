@@ -138,17 +138,48 @@ def pipe(write: Callable[[IO[bytes]], None], *, first_chunk: bool = True) -> Ite
     first = _next() if first_chunk else b""
 
     def _generate() -> Iterator[bytes]:
-        try:
-            if first:
-                yield first
-            if first is None:
-                return
-            while (item := _next()) is not None:
-                yield item
-        finally:
-            cancelled.set()
+        if first:
+            yield first
+        if first is None:
+            return
+        while (item := _next()) is not None:
+            yield item
 
-    return _generate()
+    return ClosingIterator(_generate(), cancelled.set)
+
+
+class ClosingIterator:
+    """An iterator whose ``close()`` always runs its cleanups, even if never iterated.
+
+    Why: a generator that was never started ignores ``close()`` (its ``finally`` never
+    runs), and a HEAD request or an early disconnect closes the body without iterating it;
+    the writer thread and the concurrency slot must still be released.
+    """
+
+    def __init__(self, iterator: Iterator[bytes], *cleanups: Callable[[], None]) -> None:
+        self._iterator = iterator
+        self._cleanups = list(cleanups)
+
+    def __iter__(self) -> ClosingIterator:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._iterator)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the inner iterator and run the cleanups once."""
+        cleanups, self._cleanups = self._cleanups, []
+        closer = getattr(self._iterator, "close", None)
+        try:
+            if callable(closer):
+                closer()
+        finally:
+            for cleanup in cleanups:
+                cleanup()
 
 
 class DirectExecutor:
@@ -201,13 +232,7 @@ class DirectExecutor:
             self._slots.release()
             raise
 
-        def _release() -> Iterator[bytes]:
-            try:
-                yield from chunks
-            finally:
-                self._slots.release()
-
-        return _release()
+        return ClosingIterator(chunks, self._slots.release)
 
     def run_update(self, update_text: str, base_iri: str | None = None) -> None:
         """Apply an update on the store."""
@@ -267,6 +292,7 @@ __all__ = [
     "QueryTimeout",
     "ResultTooLarge",
     "StoreError",
+    "ClosingIterator",
     "make_executor",
     "pipe",
 ]

@@ -8,9 +8,13 @@ result never sits in Python memory. GET without a query returns the service desc
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Iterator
+
 from flask import Blueprint, Response, current_app, request
 
-from .accesslog import note_query
+from .accesslog import note_query, query_hash
+from .backend import ClosingIterator
 from .description import service_description
 from .errors import ApiError
 from .negotiation import content_type, negotiate
@@ -18,6 +22,7 @@ from .params import body_text, dataset_params
 from .service import service
 
 bp = Blueprint("sparql", __name__)
+log = logging.getLogger("coopgraph.web")
 
 QUERY_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
 
@@ -30,7 +35,7 @@ def _one(values: list[str], name: str) -> str | None:
 
 def _read_query() -> str | None:
     """The query text of the request, or None for a bare GET (service description)."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in request.args:
             raise ApiError(400, "updates must be POSTed to /update, not sent with GET")
         return _one(request.args.getlist("query"), "query")
@@ -76,6 +81,9 @@ def sparql() -> Response:
     info = executor.inspect(query, base_iri=base)
     kind = "results" if info.form in ("SELECT", "ASK") else "rdf"
     media_type = negotiate(kind)
+    headers = {"Vary": "Accept", "Cache-Control": "no-store"}
+    if request.method == "HEAD":  # the headers a GET would get, without running the query
+        return Response(status=200, content_type=content_type(media_type), headers=headers)
     chunks = executor.run_query(
         query,
         media_type=media_type,
@@ -83,7 +91,23 @@ def sparql() -> Response:
         named_graphs=named_graphs,
         base_iri=base,
     )
-    response = Response(chunks, status=200, content_type=content_type(media_type))
-    response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return Response(_guarded(chunks, query), status=200, content_type=content_type(media_type),
+                    headers=headers)
+
+
+def _guarded(chunks: Iterable[bytes], query: str) -> Iterator[bytes]:
+    """The executor's chunks; a failure after the status was sent ends the body, logged.
+
+    The status line is already on the wire then, so the client sees a truncated body; the
+    traceback stays in the server log.
+    """
+
+    def _stream() -> Iterator[bytes]:
+        try:
+            yield from chunks
+        except Exception:  # noqa: BLE001 - nothing else can be done mid-stream
+            log.exception("the result stream failed after it started (query hash %s)",
+                          query_hash(query))
+
+    closer = getattr(chunks, "close", None)
+    return ClosingIterator(_stream(), closer if callable(closer) else (lambda: None))
