@@ -1,0 +1,456 @@
+"""SHACL validation of RDF data against shapes/ (with the ontology's class hierarchy).
+
+Why a wrapper around pyshacl: the build and ``coopgraph validate`` need one verdict
+(violations fail, warnings do not), messages in the reader's language (the shapes carry each
+message in French and English), blank nodes named by what points at them, the files a focus
+node comes from, and three stable outputs (text for people, JSON for programs, the standard
+``sh:ValidationReport`` in Turtle for SHACL tools).
+
+JSON structure of :meth:`Report.to_json` (stable; terms as in SPARQL 1.1 JSON results)::
+
+    {
+      "conforms": true | false,          # false iff at least one sh:Violation
+      "lang": "en" | "fr",               # the language messages were chosen in
+      "counts": {"Violation": n, "Warning": n, "Info": n},
+      "results": [                       # violations first, then by focus node
+        {
+          "severity": "Violation" | "Warning" | "Info",
+          "focusNode": TERM,
+          "focusReferencedBy": [{"subject": TERM, "predicate": IRI}],  # for blank nodes
+          "resultPath": null | {"type": "uri", "value": IRI}
+                             | {"type": "path", "value": SPARQL property path},
+          "value": null | TERM,
+          "message": "…",                # in "lang", else the other language
+          "sourceShape": IRI | null,
+          "constraintComponent": IRI,
+          "sourceConstraint": IRI | null,  # the named sh:sparql constraint, if any
+          "files": ["data/….ttl", …]      # files where the focus node is a subject
+        }
+      ]
+    }
+
+    TERM = {"type": "uri", "value": IRI} | {"type": "bnode", "value": id}
+         | {"type": "literal", "value": text, "datatype"?: IRI, "xml:lang"?: tag}
+
+Data engineers' quick check (from the repository root)::
+
+    .venv/bin/python -c "from coopgraph.validate import main; import sys,glob; \
+sys.exit(main(glob.glob('data/**/*.ttl', recursive=True)))"
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TextIO
+
+import pyshacl
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from .config import Sources
+from .namespaces import PREFIXES
+from .rdfio import EXTENSIONS, RdfParseError, parse_file
+
+LANGS = ("en", "fr")
+OUTPUT_FORMATS = ("text", "json", "turtle")
+SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+EXIT_CONFORMS, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
+
+#: Short names for the text output: the shared prefixes plus one per kind of entity.
+_ENTITY_KINDS = (
+    "territory", "actor", "person", "post", "partnership", "project", "funding", "event",
+    "participation", "membership", "award", "figure", "evidence", "concept",
+)
+_SHORT: dict[str, str] = {
+    **PREFIXES,
+    **{kind: PREFIXES["id"] + kind + "/" for kind in _ENTITY_KINDS},
+    "doc": PREFIXES["id"] + "document/",
+    "cgsh": "https://w3id.org/coopgraph/shapes#",
+    "wd": "http://www.wikidata.org/entity/",
+}
+_SHORT_BY_LENGTH = sorted(_SHORT.items(), key=lambda kv: -len(kv[1]))
+
+
+def _rdf_files(folder: Path) -> list[Path]:
+    """Every RDF file (by extension) under ``folder``, in a stable order."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in EXTENSIONS)
+
+
+def _load_folder(folder: Path) -> Graph:
+    graph = Graph()
+    for path in _rdf_files(folder):
+        ds = parse_file(path)
+        for s, p, o, _g in ds.quads((None, None, None, None)):
+            graph.add((s, p, o))
+    return graph
+
+
+@lru_cache(maxsize=1)
+def load_shapes() -> Graph:
+    """The shapes graph (every RDF file in shapes/), parsed once per process. Do not modify."""
+    return _load_folder(Sources().shapes)
+
+
+@lru_cache(maxsize=1)
+def load_ontology() -> Graph:
+    """The ontology and vocabularies (every RDF file in ontology/), parsed once. Do not modify.
+
+    It gives the validation the class hierarchy (for sh:targetClass and sh:class) and the
+    declared concepts (sh:class skos:Concept catches a misspelt concept IRI).
+    """
+    return _load_folder(Sources().ontology)
+
+
+# --------------------------------------------------------------------------------------------
+# Terms
+
+
+def short(term: Node | str) -> str:
+    """A readable name: ``actor:cd93``, ``"Paris"@fr``, ``[]`` for a blank node."""
+    if isinstance(term, Literal):
+        text = json.dumps(str(term), ensure_ascii=False)
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None:
+            return f"{text}^^{short(term.datatype)}"
+        return text
+    if isinstance(term, BNode):
+        return "[]"
+    iri = str(term)
+    for prefix, ns in _SHORT_BY_LENGTH:
+        if iri.startswith(ns) and len(iri) > len(ns):
+            local = iri[len(ns):]
+            if all(c.isalnum() or c in "-_." for c in local):
+                return f"{prefix}:{local}"
+    return f"<{iri}>"
+
+
+def term_json(term: Node) -> dict[str, str]:
+    """A term as in SPARQL 1.1 JSON results."""
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": str(term)}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype is not None:
+            out["datatype"] = str(term.datatype)
+        return out
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    return {"type": "uri", "value": str(term)}
+
+
+def _path_text(graph: Graph, path: Node, name: Any = short) -> str:
+    """A SHACL path as a SPARQL property path (``^cg:party``, ``(^a|b)``)."""
+    if isinstance(path, URIRef):
+        return name(path)
+    if (path, RDF.first, None) in graph:
+        return "/".join(_path_text(graph, p, name) for p in Collection(graph, path))
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + _path_text(graph, inverse, name)
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        parts = [_path_text(graph, p, name) for p in Collection(graph, alternatives)]
+        return "(" + "|".join(parts) + ")"
+    repeats = ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?"))
+    for prop, suffix in repeats:
+        inner = graph.value(path, prop)
+        if inner is not None:
+            return "(" + _path_text(graph, inner, name) + ")" + suffix
+    return "?"
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+@dataclass
+class Result:
+    """One validation result, with its message already chosen in the report's language."""
+
+    severity: str
+    focus_node: Node
+    result_path: Node | None
+    path_text: str | None
+    path_iris: str | None
+    value: Node | None
+    message: str
+    source_shape: Node | None
+    constraint_component: Node
+    source_constraint: Node | None = None
+    referenced_by: list[tuple[Node, Node]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            SEVERITY_ORDER.get(self.severity, 9), str(self.focus_node), self.path_text or "",
+            str(self.source_shape), str(self.value),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        if self.result_path is None:
+            path = None
+        elif isinstance(self.result_path, URIRef):
+            path = {"type": "uri", "value": str(self.result_path)}
+        else:
+            path = {"type": "path", "value": self.path_iris}
+        return {
+            "severity": self.severity,
+            "focusNode": term_json(self.focus_node),
+            "focusReferencedBy": [
+                {"subject": term_json(s), "predicate": str(p)} for s, p in self.referenced_by
+            ],
+            "resultPath": path,
+            "value": None if self.value is None else term_json(self.value),
+            "message": self.message,
+            "sourceShape": None if self.source_shape is None or isinstance(
+                self.source_shape, BNode) else str(self.source_shape),
+            "constraintComponent": str(self.constraint_component),
+            "sourceConstraint": str(self.source_constraint)
+            if isinstance(self.source_constraint, URIRef) else None,
+            "files": list(self.files),
+        }
+
+
+_TEXTS = {
+    "en": {
+        "conforms": "Conforms",
+        "not": "Does not conform",
+        "counts": "{v} violation(s), {w} warning(s)",
+        "warn_note": " (warnings alone do not prevent conformance)",
+        "value": "value",
+        "of": "of",
+        "shape": "shape",
+    },
+    "fr": {
+        "conforms": "Conforme",
+        "not": "Non conforme",
+        "counts": "{v} violation(s), {w} avertissement(s)",
+        "warn_note": " (des avertissements seuls n'empêchent pas la conformité)",
+        "value": "valeur",
+        "of": "de",
+        "shape": "forme",
+    },
+}
+
+
+@dataclass
+class Report:
+    """The outcome of a validation: ``conforms`` is false iff there is at least one Violation."""
+
+    conforms: bool
+    results: list[Result]
+    graph: Graph
+    lang: str = "en"
+
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    @property
+    def violations(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+    def summary(self) -> str:
+        """One line: the verdict and the counts, in the report's language."""
+        t = _TEXTS.get(self.lang, _TEXTS["en"])
+        counts = t["counts"].format(v=self.count("Violation"), w=self.count("Warning"))
+        if not self.conforms:
+            return f"{t['not']}: {counts}." if self.lang == "en" else f"{t['not']} : {counts}."
+        note = t["warn_note"] if self.count("Warning") else ""
+        sep = ": " if self.lang == "en" else " : "
+        return f"{t['conforms']}{sep}{counts}{note}."
+
+    def to_text(self) -> str:
+        """Results grouped by focus node, most severe first, then the summary line."""
+        t = _TEXTS.get(self.lang, _TEXTS["en"])
+        lines: list[str] = []
+        current: Node | None = None
+        for r in self.results:
+            if r.focus_node != current:
+                current = r.focus_node
+                head = short(r.focus_node)
+                if r.referenced_by:
+                    refs = ", ".join(f"{short(p)} {t['of']} {short(s)}" for s, p in r.referenced_by)
+                    head += f" ({refs})"
+                if r.files:
+                    head += "  — " + ", ".join(r.files)
+                lines.append(head)
+            where = f"{r.path_text}: " if r.path_text else ""
+            lines.append(f"  {r.severity:<9} {where}{r.message}")
+            extra = []
+            if r.value is not None and r.value != r.focus_node:
+                extra.append(f"{t['value']}: {short(r.value)}")
+            if r.source_shape is not None and not isinstance(r.source_shape, BNode):
+                extra.append(f"{t['shape']}: {short(r.source_shape)}")
+            if extra:
+                lines.append("            " + "; ".join(extra))
+        lines.append(self.summary())
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> str:
+        """The documented JSON structure (see the module docstring)."""
+        doc = {
+            "conforms": self.conforms,
+            "lang": self.lang,
+            "counts": {s: self.count(s) for s in ("Violation", "Warning", "Info")},
+            "results": [r.to_json() for r in self.results],
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+    def to_turtle(self) -> str:
+        """The standard ``sh:ValidationReport`` graph (messages in both languages)."""
+        for prefix, ns in _SHORT.items():
+            self.graph.bind(prefix, ns, override=True)
+        return self.graph.serialize(format="turtle")
+
+
+def _pick_message(messages: Iterable[Node], lang: str) -> str:
+    """The message in ``lang``, else in the other language, else any."""
+    literals = [m for m in messages if isinstance(m, Literal)]
+    order = [lang] + [other for other in LANGS if other != lang]
+    for wanted in order:
+        for m in literals:
+            if m.language == wanted:
+                return str(m)
+    for m in literals:
+        return str(m)
+    return ""
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; choose one of: {', '.join(LANGS)}")
+    return lang
+
+
+def validate_graph(
+    data_graph: Graph,
+    *,
+    lang: str = "en",
+    shapes_graph: Graph | None = None,
+    ont_graph: Graph | None = None,
+) -> Report:
+    """Validate ``data_graph`` against the shapes, with the ontology as class hierarchy.
+
+    ``shapes_graph``/``ont_graph`` default to :func:`load_shapes`/:func:`load_ontology`; the
+    build passes its own when it has rebased the IRIs. No inference: see the shapes' header.
+    """
+    _check_lang(lang)
+    shapes = load_shapes() if shapes_graph is None else shapes_graph
+    ontology = load_ontology() if ont_graph is None else ont_graph
+    # pyshacl's ont_graph= only copies the class and property axioms, not the vocabularies'
+    # concepts, and sh:class skos:Concept must see those: so merge into a copy ourselves and
+    # validate that copy in place (no second clone).
+    merged = Graph()
+    for triple in data_graph:
+        merged.add(triple)
+    for triple in ontology:
+        merged.add(triple)
+    _conforms, results_graph, _text = pyshacl.validate(
+        merged,
+        shacl_graph=shapes,
+        inference="none",
+        inplace=True,
+        allow_warnings=True,
+        allow_infos=True,
+        advanced=False,
+    )
+    results: list[Result] = []
+    for node in results_graph.subjects(RDF.type, SH.ValidationResult):
+        focus = results_graph.value(node, SH.focusNode)
+        path = results_graph.value(node, SH.resultPath)
+        severity = SEVERITIES.get(results_graph.value(node, SH.resultSeverity), "Violation")
+        referenced: list[tuple[Node, Node]] = []
+        if isinstance(focus, BNode):
+            referenced = sorted(
+                {(s, p) for s, p in data_graph.subject_predicates(focus)}, key=str
+            )[:3]
+        results.append(
+            Result(
+                severity=severity,
+                focus_node=focus,
+                result_path=path,
+                path_text=None if path is None else _path_text(results_graph, path),
+                path_iris=None if path is None else _path_text(
+                    results_graph, path, lambda t: f"<{t}>"),
+                value=results_graph.value(node, SH.value),
+                message=_pick_message(results_graph.objects(node, SH.resultMessage), lang),
+                source_shape=results_graph.value(node, SH.sourceShape),
+                constraint_component=results_graph.value(node, SH.sourceConstraintComponent),
+                source_constraint=results_graph.value(node, SH.sourceConstraint),
+                referenced_by=referenced,
+            )
+        )
+    results.sort(key=Result.sort_key)
+    conforms = not any(r.severity == "Violation" for r in results)
+    return Report(conforms=conforms, results=results, graph=results_graph, lang=lang)
+
+
+def validate_files(
+    paths: Sequence[str | Path], *, input_format: str | None = None, lang: str = "en"
+) -> Report:
+    """Validate the union of the files; raises :class:`RdfParseError` on unreadable input."""
+    _check_lang(lang)
+    union = Graph()
+    subjects_in: dict[Node, list[str]] = {}
+    for path in paths:
+        ds = parse_file(path, input_format=input_format)
+        for s, p, o, _g in ds.quads((None, None, None, None)):
+            union.add((s, p, o))
+            files = subjects_in.setdefault(s, [])
+            if not files or files[-1] != str(path):
+                if str(path) not in files:
+                    files.append(str(path))
+    report = validate_graph(union, lang=lang)
+    for r in report.results:
+        r.files = subjects_in.get(r.focus_node, [])
+    return report
+
+
+def main(
+    paths: Sequence[str | Path],
+    *,
+    output_format: str = "text",
+    lang: str = "en",
+    input_format: str | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """``coopgraph validate``: 0 = conforms, 1 = violations, 2 = unreadable input or usage."""
+    if output_format not in OUTPUT_FORMATS:
+        print(f"unknown output format {output_format!r}; choose one of: "
+              f"{', '.join(OUTPUT_FORMATS)}", file=err)
+        return EXIT_UNREADABLE
+    if lang not in LANGS:
+        print(f"unknown language {lang!r}; choose one of: {', '.join(LANGS)}", file=err)
+        return EXIT_UNREADABLE
+    if not paths:
+        print("no input file given", file=err)
+        return EXIT_UNREADABLE
+    try:
+        report = validate_files(paths, input_format=input_format, lang=lang)
+    except RdfParseError as e:
+        print(str(e), file=err)
+        return EXIT_UNREADABLE
+    if output_format == "json":
+        out.write(report.to_json())
+    elif output_format == "turtle":
+        out.write(report.to_turtle())
+    else:
+        out.write(report.to_text())
+    return EXIT_CONFORMS if report.conforms else EXIT_VIOLATIONS
