@@ -372,3 +372,21 @@ def test_parallel_queries(live_server):
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert sorted(pool.map(one, range(24))) == list(range(24))
+
+
+def test_unexpected_error_is_500_without_traceback(make_server, tiny_store, caplog):
+    server = make_server({"STORE": tiny_store})
+
+    def broken() -> list[str]:
+        raise ZeroDivisionError("secret internal detail")
+
+    server.store.named_graphs = broken
+    for accept in ("text/plain", "application/json"):
+        r = requests.get(server.endpoint(), headers={"Accept": accept}, timeout=10)
+        assert r.status_code == 500
+        assert "secret internal detail" not in r.text
+        assert "ZeroDivisionError" not in r.text
+        _assert_clean(r)
+    assert r.json()["message"].startswith("internal server error")
+    # the traceback is in the server log
+    assert any(record.exc_info for record in caplog.records if record.name == "coopgraph.web")
