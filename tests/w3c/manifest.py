@@ -45,11 +45,6 @@ NOT_APPLICABLE: dict[str, str] = {
     "qt:serviceData; the runner only sends traffic to 127.0.0.1",
     "syntax-fed": "syntax tests of SERVICE: a positive test would be executed and make the "
     "server call a remote endpoint; the runner only sends traffic to 127.0.0.1",
-    "service-description": "ServiceDescriptionTest: checks an endpoint's sd: description "
-    "(out of this runner's scope: SPARQL Query, Update, result formats and Protocol)",
-    "graph-store-protocol": "GraphStoreProtocolTest (direct identification, POST graph "
-    "creation, Location templates): out of this runner's scope; the runner uses the "
-    "indirect ?default / ?graph= forms of the Graph Store Protocol to load data",
 }
 
 
@@ -129,15 +124,18 @@ def _named(g: Graph, node: Node, prop: URIRef) -> list[NamedGraphFile]:
     return sorted(out, key=lambda x: (x.name, x.file))
 
 
-def load_manifest(folder: str) -> list[W3CTest]:
-    """Every entry of ``<folder>/manifest.ttl``, in manifest order."""
-    base = W3C_BASE + folder + "/manifest.ttl"
+def load_manifest(folder: str, filename: str = "manifest.ttl") -> list[W3CTest]:
+    """Every entry of ``<folder>/<filename>``, in manifest order, following ``mf:include``."""
+    base = W3C_BASE + folder + "/" + filename
     g = Graph()
-    g.parse(SUITE_DIR / folder / "manifest.ttl", format="turtle", publicID=base)
+    g.parse(SUITE_DIR / folder / filename, format="turtle", publicID=base)
     tests: list[W3CTest] = []
     for head in g.objects(URIRef(base), MF.entries):
         for node in Collection(g, head):
             tests.append(_entry(g, folder, node))
+    for head in g.objects(URIRef(base), MF.include):
+        for included in Collection(g, head):
+            tests.extend(load_manifest(folder, str(included).rsplit("/", 1)[-1]))
     return tests
 
 
@@ -170,10 +168,12 @@ def _entry(g: Graph, folder: str, node: Node) -> W3CTest:
         if result is not None:
             test.result_data = sorted(str(d) for d in g.objects(result, UT.data))
             test.result_graph_data = _named(g, result, UT.graphData)
-    elif MF.ProtocolTest in types:
-        test.kind = "protocol"
+    elif MF.ProtocolTest in types or MF.GraphStoreProtocolTest in types:
+        test.kind = "protocol" if MF.ProtocolTest in types else "gsp"
         test.graph_data = _named(g, node, UT.graphData)
         test.graph, test.node = g, node
+    elif MF.ServiceDescriptionTest in types:
+        test.kind = "service-description"
     else:
         test.kind = ",".join(sorted(str(t).rsplit("#", 1)[-1] for t in types)) or "untyped"
     return test

@@ -1,24 +1,35 @@
-"""The SPARQL 1.1 Protocol tests (``protocol/manifest.ttl``), executed as written.
+"""The Protocol and Graph Store Protocol tests, executed as written.
 
-Each ``mf:ProtocolTest`` records HTTP exchanges in the W3C HTTP-in-RDF vocabulary (``ht:``):
-method, path (starting with ``/sparql/``), headers, body, and the expected status class,
-result format and boolean. The record is replayed request by request: the ``/sparql/``
-prefix becomes the endpoint's query URL or update URL — update when the request carries
-an update (``application/sparql-update``, an ``update=`` or ``using-…-uri`` parameter, or
-an update operation as its body), query otherwise — and the bearer token is added to
-update requests so that a 4xx answer means the protocol check failed, not the login.
+Each ``mf:ProtocolTest`` (``protocol/``) and ``mf:GraphStoreProtocolTest``
+(``graph-store-protocol/``) records HTTP exchanges in the W3C HTTP-in-RDF vocabulary
+(``ht:``): method, path, headers, body, and the expected status (a class such as
+``hts:StatusCode2xx`` or a code such as ``hts:Created``), result format, boolean, response
+content type and RDF body, and ``mf:expectedLocation`` (a template variable taking the
+``Location`` header's value). The record is replayed request by request:
+
+- ``/sparql/`` becomes the endpoint's query URL or update URL — update when the request
+  carries an update (``application/sparql-update``, an ``update=`` or ``using-…-uri``
+  parameter, or an update operation as its body), query otherwise;
+- ``/gsp`` becomes the Graph Store URL (indirect identification, ``?graph=`` / ``?default``);
+  tests requiring direct identification (graph IRI = request URL) are not run: neither
+  endpoint names its graphs by their own URLs.
+
+The bearer token is added to updates and to Graph Store writes, so that a 4xx answer
+means the protocol check failed, not the login.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http import HTTPStatus
 
 import requests
 from rdflib import Namespace
 from rdflib.collection import Collection
 
 from .manifest import MF, W3CTest
+from .results import compare_graphs, parse_rdf
 from .runner import RESULT_PARSERS, Client, excerpt, media_type
 
 HT = Namespace("http://www.w3.org/2011/http#")
@@ -49,6 +60,9 @@ class Request:
     statuses: list[str]
     expected_format: str | None
     expected_boolean: bool | None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str | None = None
+    location_variable: str | None = None
 
     @property
     def is_update(self) -> bool:
@@ -87,6 +101,13 @@ def requests_of(test: W3CTest) -> list[Request]:
         statuses = sorted(str(s)[len(HTS):] for s in g.objects(resp, MF.expectedStatus))
         fmt = g.value(resp, MF.expectedFormat)
         boolean = g.value(resp, MF.expectedBoolean)
+        resp_headers: dict[str, str] = {}
+        rlist = g.value(resp, HT.headers)
+        if rlist is not None:
+            for h in Collection(g, rlist):
+                resp_headers[str(g.value(h, HT.fieldName)).lower()] = str(g.value(h, HT.fieldValue))
+        resp_body = g.value(resp, HT.body)
+        location = g.value(resp, MF.expectedLocation)
         out.append(
             Request(
                 method=str(g.value(req, HT.methodName)),
@@ -97,15 +118,22 @@ def requests_of(test: W3CTest) -> list[Request]:
                 statuses=statuses,
                 expected_format=str(fmt) if fmt is not None else None,
                 expected_boolean=bool(boolean.toPython()) if boolean is not None else None,
+                response_headers=resp_headers,
+                response_body=str(g.value(resp_body, CNT.chars)) if resp_body is not None else None,
+                location_variable=str(location) if location is not None else None,
             )
         )
     return out
 
 
 def _status_ok(code: int, statuses: list[str]) -> bool:
+    """``hts:StatusCode2xx``-style classes, or named codes (``hts:NoContent`` → 204)."""
     for s in statuses:
         m = re.fullmatch(r"StatusCode(\d)xx", s)
         if m and code // 100 == int(m.group(1)):
+            return True
+        name = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", s).upper()
+        if name in HTTPStatus.__members__ and HTTPStatus[name].value == code:
             return True
     return False
 
@@ -115,6 +143,14 @@ def _check_response(req: Request, r: requests.Response) -> str | None:
     if not _status_ok(r.status_code, req.statuses):
         return f"{req.method} {req.path[:60]}: expected {'/'.join(req.statuses)}, {excerpt(r)}"
     mt = media_type(r)
+    want_type = req.response_headers.get("content-type")
+    if want_type and mt != want_type.split(";")[0].strip().lower():
+        return f"{req.method} {req.path[:60]}: expected content type {want_type!r}, got {mt!r}"
+    if req.response_body is not None and req.method != "HEAD":
+        expected = parse_rdf(req.response_body.encode("utf-8"), want_type or "text/turtle")
+        reason = compare_graphs(expected, parse_rdf(r.content, mt or "text/turtle"))
+        if reason:
+            return f"{req.method} {req.path[:60]}: {reason}"
     if req.expected_format == "RDF":
         if mt not in RDF_TYPES:
             return f"expected an RDF document, got {mt!r}"
@@ -134,27 +170,49 @@ def _check_response(req: Request, r: requests.Response) -> str | None:
     return None
 
 
+def _target(client: Client, req: Request, path: str) -> str | None:
+    """The URL a manifest path stands for on this endpoint (``None``: not mapped)."""
+    if path.startswith("/sparql/"):
+        base, rest = (client.ep.update_url if req.is_update else client.ep.query_url), path[8:]
+    elif path == "/gsp" or path.startswith("/gsp?"):
+        base, rest = client.ep.store_url, path[4:]
+    else:
+        return None
+    if rest.startswith("?") and "?" in base:
+        return base + "&" + rest[1:]
+    return base + rest
+
+
 def run_protocol(client: Client, test: W3CTest) -> tuple[str, str]:
     """Reset, load the test's named graphs, replay its requests and check each answer."""
+    assert test.graph is not None
+    requires = {str(r).rsplit("#", 1)[-1] for r in test.graph.objects(test.node, MF.requires)}
+    if "DirectGraphIdentification" in requires:
+        return "not-run", "needs direct graph identification (a graph named by its own URL)"
     client.clear()
     client.load([], test.graph_data)
+    variables: dict[str, str] = {}
     for req in requests_of(test):
-        if not req.path.startswith("/sparql/"):
-            return "not-run", f"path {req.path!r} outside /sparql/"
-        target = client.ep.update_url if req.is_update else client.ep.query_url
-        rest = req.path[len("/sparql/"):]
-        url = target + rest if not rest.startswith("?") or "?" not in target else (
-            target + "&" + rest[1:]
-        )
+        path, body = req.path, req.body
+        for var, value in variables.items():
+            path = path.replace(var, value)
+            if body is not None:
+                body = body.replace(var.encode(), value.encode())
+        url = _target(client, req, path)
+        if url is None:
+            return "not-run", f"path {req.path!r} maps to no endpoint"
         headers = dict(req.headers)
-        if req.is_update:
+        if req.is_update or (path.startswith("/gsp") and req.method not in ("GET", "HEAD")):
             headers.update(client.ep.auth())
         if req.expected_format is None and "accept" not in headers:
             headers["accept"] = "*/*"
-        r = client.http.request(
-            req.method, url, data=req.body, headers=headers, timeout=(5, 60)
-        )
+        r = client.http.request(req.method, url, data=body, headers=headers, timeout=(5, 60))
         reason = _check_response(req, r)
         if reason:
             return "fail", reason
+        if req.location_variable:
+            location = r.headers.get("Location")
+            if not location:
+                return "fail", f"{req.method} {req.path[:60]}: no Location header"
+            variables[req.location_variable] = location
     return "pass", ""

@@ -64,6 +64,10 @@ def category(o: Outcome) -> str:
     r = o.reason
     if o.kind == "protocol":
         return "SPARQL Protocol behaviour"
+    if o.kind == "gsp":
+        return "Graph Store Protocol behaviour"
+    if o.kind == "service-description":
+        return "Service description"
     if r.startswith("setup:"):
         return "Test setup refused by the endpoint (clear / Graph Store load)"
     if r.startswith("valid text rejected"):
@@ -204,6 +208,13 @@ def write_doc(
         "boolean). `/sparql/` maps to the query endpoint, or to the update endpoint when the "
         "request carries an update. Each is also an explicit pytest case "
         "(`test_protocol[...]`).",
+        "",
+        "The `graph-store-protocol/` records (`mf:GraphStoreProtocolTest`) are replayed the same "
+        "way, `/gsp` mapped to the Graph Store URL (indirect identification); the tests that "
+        "require direct identification (a graph named by its own URL) are not run. The three "
+        "`service-description/` tests are prose; they are checked mechanically: a GET on the "
+        "query endpoint answers RDF, holding `sd:endpoint <query URL>`, and every "
+        "`sd:Service` has an `sd:endpoint` and `sd:supportedLanguage` values of the vocabulary.",
         "",
         "| test | what | " + " | ".join(names) + " |",
         "|---|---|" + "---|" * len(names),

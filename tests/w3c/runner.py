@@ -377,6 +377,44 @@ def run_update_eval(client: Client, test: W3CTest) -> tuple[str, str]:
     return "pass", ""
 
 
+SD = "http://www.w3.org/ns/sparql-service-description#"
+SD_LANGUAGES = {SD + "SPARQL10Query", SD + "SPARQL11Query", SD + "SPARQL11Update"}
+
+
+def run_service_description(client: Client, test: W3CTest) -> tuple[str, str]:
+    """The three prose tests of ``service-description/``, checked mechanically.
+
+    ``returns-rdf``: a GET on the query endpoint without a query answers 2xx with RDF.
+    ``has-endpoint-triple``: that RDF holds ``?service sd:endpoint <query URL>``.
+    ``conforms-to-schema``: every ``sd:Service`` has an ``sd:endpoint`` and at least one
+    ``sd:supportedLanguage``, all among the three languages the vocabulary defines.
+    """
+    from rdflib import RDF, URIRef
+
+    r = client.http.get(client.ep.query_url, headers={"Accept": RDF_ACCEPT}, timeout=TIMEOUT)
+    if not r.ok:
+        return "fail", "GET on the endpoint: " + excerpt(r)
+    g = parse_rdf(r.content, media_type(r) or "text/turtle", client.ep.query_url)
+    name = test.iri.rsplit("#", 1)[-1]
+    if name == "returns-rdf":
+        return ("pass", "") if len(g) else ("fail", "empty description")
+    if name == "has-endpoint-triple":
+        if (None, URIRef(SD + "endpoint"), URIRef(client.ep.query_url)) in g:
+            return "pass", ""
+        found = sorted(str(o) for o in g.objects(None, URIRef(SD + "endpoint")))
+        return "fail", f"no sd:endpoint <{client.ep.query_url}>; found {found}"
+    services = set(g.subjects(RDF.type, URIRef(SD + "Service")))
+    if not services:
+        return "fail", "no sd:Service"
+    for service in services:
+        if g.value(service, URIRef(SD + "endpoint")) is None:
+            return "fail", "an sd:Service without sd:endpoint"
+        langs = {str(o) for o in g.objects(service, URIRef(SD + "supportedLanguage"))}
+        if not langs or not langs <= SD_LANGUAGES:
+            return "fail", f"sd:supportedLanguage {sorted(langs)}"
+    return "pass", ""
+
+
 def run_one(client: Client, test: W3CTest) -> Outcome:
     """Execute and judge one test; never raises (errors become failures with a reason)."""
     from .protocol import run_protocol
@@ -387,6 +425,8 @@ def run_one(client: Client, test: W3CTest) -> Outcome:
         "query-eval": run_query_eval,
         "update-eval": run_update_eval,
         "protocol": run_protocol,
+        "gsp": run_protocol,
+        "service-description": run_service_description,
     }
     runner = runners.get(test.kind)
     try:
@@ -423,8 +463,8 @@ def applicable_tests(kinds: Iterable[str] | None = None) -> list[W3CTest]:
 def run_suite(endpoints: list[Endpoint], tests: list[W3CTest]) -> list[Outcome]:
     """Run ``tests`` spread over ``endpoints`` (one thread each); outcomes in test order."""
     todo: queue.Queue[tuple[int, W3CTest]] = queue.Queue()
-    # protocol tests first: they are sequences of requests, the longest single items
-    order = sorted(range(len(tests)), key=lambda i: tests[i].kind != "protocol")
+    # HTTP-exchange tests first: they are sequences of requests, the longest single items
+    order = sorted(range(len(tests)), key=lambda i: tests[i].kind not in ("protocol", "gsp"))
     for i in order:
         todo.put((i, tests[i]))
     outcomes: list[Outcome | None] = [None] * len(tests)
