@@ -148,6 +148,22 @@ def write_doc(
         "- **oxigraph**: `oxigraph serve --location EMPTY_DIR --bind 127.0.0.1:PORT` "
         "(endpoints `/query`, `/update`, `/store`).",
         "",
+        "## Judging rules",
+        "",
+        "- Query and update texts are sent with `BASE <their file's W3C IRI>` prepended, and data "
+        "files are sent as N-Triples with relative IRIs resolved against their W3C IRI "
+        "(`http://www.w3.org/2009/sparql/docs/tests/data-sparql11/<folder>/<file>`), so every "
+        "endpoint sees the IRIs the expected results were written with.",
+        "- Syntax tests are executed on the endpoint. Positive: passes unless refused with a 4xx "
+        "(a 5xx is an evaluation error after a successful parse). Negative: must get exactly "
+        "400. Update syntax tests start from an empty store, so their outcome does not depend "
+        "on the order tests run in.",
+        "- Query results are requested in the expected file's format (`.srx` → XML, `.srj` → "
+        "JSON, `.csv` → CSV, `.tsv` → TSV; `.ttl` result sets → JSON) and parsed by the "
+        "runner's own parsers, not by the store's library.",
+        "- Tests marked *(approval: Proposed)* or *(approval: none)* below are not (yet) "
+        "approved by the W3C working group; they are run and counted like the others.",
+        "",
         "## How it was measured",
         "",
         f"    {command}",
