@@ -190,3 +190,77 @@ def test_gsp_default_graph(writable_server):
     assert requests.delete(url, params={"default": ""}, headers=AUTH,
                            timeout=10).status_code == 204
     assert writable_server.store.count("") == 0
+
+
+def test_update_with_using_graph_uri(writable_server):
+    target = f"{BASE}graph/contribution/using"
+    text = (f"INSERT {{ GRAPH <{target}> {{ ?t <urn:seen> true }} }} "
+            f"WHERE {{ ?t <http://www.w3.org/2004/02/skos/core#exactMatch> ?w }}")
+    r = requests.post(writable_server.endpoint("/update"),
+                      params={"using-graph-uri": GRAPH["data"]}, data=text.encode(),
+                      headers={"Content-Type": "application/sparql-update", **AUTH}, timeout=10)
+    assert r.status_code == 204, r.text
+    assert writable_server.store.count(target) == 0  # the links are not in the data graph
+    r = requests.post(writable_server.endpoint("/update"),
+                      data={"update": text, "using-graph-uri": GRAPH["links"]},
+                      headers=AUTH, timeout=10)
+    assert r.status_code == 204, r.text
+    assert writable_server.store.count(target) == 2
+    conflict = requests.post(writable_server.endpoint("/update"),
+                             data={"update": f"WITH <{target}> DELETE {{ ?s ?p ?o }} "
+                                             "WHERE { ?s ?p ?o }",
+                                   "using-graph-uri": GRAPH["links"]},
+                             headers=AUTH, timeout=10)
+    assert conflict.status_code == 400
+
+
+def test_non_utf8_bodies_are_refused(writable_server):
+    query = "ASK { ?s ?p ?o }".encode("utf-16")
+    r = requests.post(writable_server.endpoint(), data=query,
+                      headers={"Content-Type": "application/sparql-query; charset=UTF-16"},
+                      timeout=10)
+    assert r.status_code == 415 and "UTF-8" in r.text
+    r = requests.post(writable_server.endpoint("/update"), data=b"CLEAR DEFAULT \xff",
+                      headers={"Content-Type": "application/sparql-update", **AUTH}, timeout=10)
+    assert r.status_code == 400 and "UTF-8" in r.text
+
+
+def test_update_that_cannot_be_applied(writable_server):
+    r = _update(writable_server, f"DROP GRAPH <{BASE}graph/contribution/missing>", AUTH)
+    assert r.status_code == 500
+    assert "could not be applied" in r.text and "Traceback" not in r.text
+    assert _update(writable_server, f"DROP SILENT GRAPH <{BASE}graph/contribution/missing>",
+                   AUTH).status_code == 204
+
+
+def test_gsp_post_creates_a_new_graph(writable_server):
+    url = writable_server.endpoint("/store")
+    r = requests.post(url, data=TURTLE, headers={"Content-Type": "text/turtle", **AUTH},
+                      timeout=10)
+    assert r.status_code == 201
+    location = r.headers["Location"]
+    assert location.startswith(f"{BASE}graph/contribution/")
+    assert writable_server.store.count(location) == 1
+    got = requests.get(url, params={"graph": location},
+                       headers={"Accept": "text/turtle; charset=utf-8"}, timeout=10)
+    assert got.status_code == 200 and len(Graph().parse(data=got.text, format="turtle")) == 1
+
+
+def test_gsp_multipart_upload(writable_server):
+    url = writable_server.endpoint("/store")
+    files = {
+        "first.ttl": ("first.ttl", TURTLE, "text/turtle; charset=utf-8"),
+        "second.nt": ("second.nt", MORE, ""),  # type from the file name
+    }
+    r = requests.post(url, params={"graph": CONTRIB}, files=files, headers=AUTH, timeout=10)
+    assert r.status_code == 201, r.text
+    assert writable_server.store.count(CONTRIB) == 2
+    bad = {"ok.ttl": ("ok.ttl", MORE.replace(b'"x"', b'"y"'), "text/turtle"),
+           "bad.ttl": ("bad.ttl", b"<urn:a> <urn:b> .", "text/turtle")}
+    r = requests.post(url, params={"graph": CONTRIB}, files=bad, headers=AUTH, timeout=10)
+    assert r.status_code == 400 and "nothing was changed" in r.text
+    assert writable_server.store.count(CONTRIB) == 2
+    head = requests.head(url, params={"graph": CONTRIB},
+                         headers={"Accept": "text/turtle; charset=utf-8"}, timeout=10)
+    assert head.status_code == 200
+    assert head.headers["Content-Type"] == "text/turtle; charset=utf-8"

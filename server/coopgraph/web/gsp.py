@@ -1,14 +1,19 @@
 """``/store``: the SPARQL 1.1 Graph Store HTTP Protocol (indirect graph identification).
 
-``?graph=IRI`` or ``?default``. GET/HEAD are public; PUT (replace), POST (add) and DELETE
-need the admin token and respect the curated graphs. Uploads are parsed by the store before
-anything changes, and each write is one store transaction, so a bad upload changes nothing.
+``?graph=IRI`` or ``?default`` (a POST with neither creates a new contribution graph).
+GET/HEAD are public; PUT (replace), POST (add) and DELETE need the admin token and respect
+the curated graphs. Uploads are parsed by the store before anything changes, and each write
+is one store transaction, so a bad upload changes nothing.
 ``?default`` is the store's own default graph (not the union the query endpoint may use).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+import uuid
+from pathlib import PurePosixPath
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
 
 from ..store import RDF_FORMATS, QuerySyntaxError
 from .auth import check_graphs_writable, require_admin
@@ -58,8 +63,45 @@ def read() -> Response:
     return Response(chunks, status=200, content_type=content_type(media_type), headers=headers)
 
 
+#: file extension → media type, for multipart parts that do not say their type.
+_EXTENSIONS = {
+    ".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json",
+    ".rdf": "application/rdf+xml", ".owl": "application/rdf+xml", ".trig": "application/trig",
+    ".nq": "application/n-quads", ".n3": "text/n3",
+}
+
+
+def _multipart() -> tuple[bytes, str]:
+    """All the files of a ``multipart/form-data`` upload, as one N-Triples document.
+
+    Each part is parsed on its own (its Content-Type, else its file name's extension) so
+    that a bad part fails the whole request before anything is written; pyoxigraph gives
+    each part's blank nodes their own identifiers, so parts cannot share blank nodes.
+    """
+    parts = list(request.files.values())
+    if not parts:
+        raise ApiError(400, "the multipart upload holds no file")
+    triples: list[ox.Triple] = []
+    for part in parts:
+        mimetype = ALIASES["rdf"].get(part.mimetype, part.mimetype)
+        if mimetype not in RDF_FORMATS:
+            mimetype = _EXTENSIONS.get(PurePosixPath(part.filename or "").suffix.lower(), "")
+        if mimetype not in RDF_FORMATS:
+            raise ApiError(415, f"part {part.filename or part.name!r}: unsupported Content-Type "
+                                f"{part.mimetype!r}", supported=UPLOAD_TYPES)
+        try:
+            triples += [q.triple for q in ox.parse(part.read(), RDF_FORMATS[mimetype])]
+        except SyntaxError as exc:
+            raise ApiError(400, f"part {part.filename or part.name!r} does not parse "
+                                f"(nothing was changed): {exc}",
+                           **syntax_position(str(exc))) from exc
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), "application/n-triples"
+
+
 def _upload() -> tuple[bytes, str]:
     mimetype = request.mimetype
+    if mimetype == "multipart/form-data":
+        return _multipart()
     mimetype = ALIASES["rdf"].get(mimetype, mimetype)
     if mimetype not in RDF_FORMATS:
         raise ApiError(
@@ -71,12 +113,12 @@ def _upload() -> tuple[bytes, str]:
     return request.get_data(cache=False), mimetype
 
 
-def _write(graph: str, replace: bool) -> Response:
+def _write(graph: str, replace: bool, *, new: bool = False) -> Response:
     require_admin()
     check_graphs_writable([graph])
     data, mimetype = _upload()
     svc = service()
-    existed = svc.store.has_graph(graph)
+    existed = False if new else svc.store.has_graph(graph)
     try:
         if replace:
             svc.store.replace_graph(graph, data, mimetype)
@@ -90,7 +132,10 @@ def _write(graph: str, replace: bool) -> Response:
         ) from exc
     finally:
         svc.changed()
-    return Response(status=204 if existed else 201)
+    response = Response(status=204 if existed else 201)
+    if new:
+        response.headers["Location"] = graph
+    return response
 
 
 @bp.route("/store", methods=["PUT"])
@@ -101,7 +146,14 @@ def put() -> Response:
 
 @bp.route("/store", methods=["POST"])
 def post() -> Response:
-    """Add to a graph (201 when it is new, 204 otherwise)."""
+    """Add to a graph (201 when it is new, 204 otherwise).
+
+    Without ``graph``/``default`` the server creates a new contribution graph
+    ``<base>graph/contribution/{uuid}`` and answers 201 with its IRI in ``Location``.
+    """
+    if "graph" not in request.args and "default" not in request.args:
+        graph = f"{current_app.config['BASE']}graph/contribution/{uuid.uuid4().hex}"
+        return _write(graph, replace=False, new=True)
     return _write(_target(), replace=False)
 
 

@@ -9,6 +9,7 @@ as a request for SPARQL XML.
 from __future__ import annotations
 
 from flask import request
+from werkzeug.datastructures import MIMEAccept
 
 from .errors import ApiError
 
@@ -110,7 +111,7 @@ def negotiate(kind: str) -> str:
             f"format {fmt!r} is not available for this result; supported: {', '.join(supported)}",
             supported=supported,
         )
-    accept = request.accept_mimetypes
+    accept = accept_without_parameters()
     if not accept:
         return supported[0]
     browser = "text/html" in accept.values()
@@ -130,6 +131,17 @@ def negotiate(kind: str) -> str:
             supported=supported,
         )
     return aliases.get(match, match)
+
+
+def accept_without_parameters() -> MIMEAccept:
+    """The request's Accept, with media-type parameters other than q dropped.
+
+    Why: werkzeug matches parameters exactly, so ``text/turtle; charset=utf-8`` would not
+    match the ``text/turtle`` we serve (always UTF-8).
+    """
+    return MIMEAccept([
+        (value.split(";", 1)[0].strip(), quality) for value, quality in request.accept_mimetypes
+    ])
 
 
 def _has_form() -> bool:

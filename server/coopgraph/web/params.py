@@ -19,13 +19,19 @@ def check_iri(value: str, parameter: str) -> str:
 
 
 def body_text(what: str) -> str:
-    """The request body decoded as UTF-8 (400 if it is not)."""
+    """The request body decoded as UTF-8: 415 for another charset, 400 if it is not UTF-8.
+
+    The SPARQL Protocol requires UTF-8 for ``application/sparql-query`` and
+    ``application/sparql-update`` bodies.
+    """
+    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+    if charset not in ("utf-8", "utf8", "us-ascii"):
+        raise ApiError(415, f"the {what} must be sent as UTF-8, not {charset}")
     raw = request.get_data(cache=True)
-    charset = request.mimetype_params.get("charset", "utf-8")
     try:
-        return raw.decode(charset)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise ApiError(400, f"the {what} is not valid {charset} text") from exc
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"the {what} is not valid UTF-8 text") from exc
 
 
 def form_or_args(name: str) -> list[str]:

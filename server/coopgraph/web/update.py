@@ -13,8 +13,9 @@ from ..store import QuerySyntaxError, StoreError
 from .accesslog import note_query
 from .auth import check_graphs_writable, curated_writes_checked, require_admin, update_target_graphs
 from .errors import ApiError, syntax_position
-from .params import body_text
+from .params import body_text, check_iri, form_or_args
 from .service import service
+from .using import add_using
 
 bp = Blueprint("update", __name__)
 
@@ -49,9 +50,11 @@ def update() -> Response:
     note_query(text)
     if not text.strip():
         raise ApiError(400, "the update is empty")
-    if request.args.getlist("using-graph-uri") or request.args.getlist("using-named-graph-uri"):
-        raise ApiError(400, "using-graph-uri/using-named-graph-uri are not supported; "
-                            "write USING / USING NAMED in the update")
+    text = add_using(
+        text,
+        [check_iri(g, "using-graph-uri") for g in form_or_args("using-graph-uri")],
+        [check_iri(g, "using-named-graph-uri") for g in form_or_args("using-named-graph-uri")],
+    )
     limit = current_app.config.get("MAX_QUERY_LENGTH")
     if limit and len(text) > limit:
         raise ApiError(403, f"the update is longer than the limit of {limit} characters")
@@ -67,7 +70,9 @@ def update() -> Response:
     except StoreError as exc:
         if type(exc) is not StoreError:
             raise
-        raise ApiError(400, f"the update failed: {exc}") from exc
+        # A parsed update the engine could not apply (e.g. DROP of a missing graph without
+        # SILENT): an evaluation failure, 500 like the reference server (oxigraph serve).
+        raise ApiError(500, f"the update could not be applied: {exc}") from exc
     finally:
         svc.changed()
     return Response(status=204)
