@@ -1,0 +1,1009 @@
+"""Safe, bounded query evaluation between the web layer and the store.
+
+Why a separate layer: pyoxigraph evaluates a query inside one Rust call that cannot be
+cancelled (``Store.query`` has no timeout or cancellation argument) and a Python thread cannot
+be killed, so an expensive query evaluated in the web process would hold a core until it ends.
+Queries are therefore evaluated in worker *processes*:
+
+* each worker is started with the ``spawn`` method (never forked from a process that has the
+  store open) and opens a **snapshot** of the store read-only. The snapshot is a RocksDB
+  checkpoint made with ``Store.backup`` (hard links, cheap) because pyoxigraph documents that
+  opening a directory read-only while another process writes it is undefined behaviour. An
+  in-memory store is copied into an on-disk snapshot the same way, so small test stores get the
+  same guarantees (no in-thread fallback for them);
+* a worker streams serialised chunks back over a pipe; on timeout the worker is killed
+  (SIGKILL), reaped (no zombie) and replaced, while the other workers keep serving;
+* a small warm pool (``Limits.pool_size``) keeps cheap queries at about a millisecond of
+  overhead instead of a process start; each running query has a worker of its own, so two slow
+  queries never block the cheap ones (up to ``Limits.max_concurrent`` at once);
+* after a write (:meth:`Executor.changed`, called by :meth:`Executor.run_update`) a new snapshot
+  is taken lazily and the workers of the old one are retired once their query ends;
+* when no SERVICE endpoint is allowed, workers enter a network namespace of their own (Linux
+  user namespaces) so that even a SERVICE the text checks missed cannot connect anywhere.
+
+Updates run in the calling process, on the read-write store, after the text checks of
+:mod:`coopgraph.sparql_safety` refused LOAD and SERVICE.
+
+A store that is not an :class:`~coopgraph.store.OxigraphStore` (e.g. a future remote engine)
+is evaluated in threads: the time limit then only stops *waiting* (see docs/limits.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import itertools
+import logging
+import os
+import queue
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from coopgraph import sparql_safety
+from coopgraph.store import (
+    RDF_FORMATS,
+    RESULT_FORMATS,
+    OxigraphStore,
+    QuerySyntaxError,
+    Store,
+    StoreError,
+)
+
+__all__ = [
+    "Executor",
+    "ExecutorError",
+    "Limits",
+    "QueryBusy",
+    "QueryInfo",
+    "QueryRefused",
+    "QueryTimeout",
+    "ResultTooLarge",
+]
+
+log = logging.getLogger(__name__)
+
+#: The folder that holds the ``coopgraph`` package, put on the workers' ``PYTHONPATH``.
+_PACKAGE_PARENT = Path(__file__).resolve().parents[1]
+
+#: Bytes a worker accumulates before sending a chunk. The first chunk is what run_query waits
+#: for, so errors (and a result-size overflow) within it are reported before any byte is sent.
+CHUNK_BYTES = 64 * 1024
+
+#: How long a freshly spawned worker may take to import pyoxigraph and open its snapshot.
+WORKER_START_TIMEOUT_S = 60.0
+
+#: Forms → the media types their results can be serialised to, and the default one.
+FORM_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
+    "SELECT": tuple(RESULT_FORMATS),
+    "ASK": tuple(RESULT_FORMATS),
+    "CONSTRUCT": tuple(RDF_FORMATS),
+    "DESCRIBE": tuple(RDF_FORMATS),
+}
+DEFAULT_MEDIA_TYPE = {
+    "SELECT": "application/sparql-results+json",
+    "ASK": "application/sparql-results+json",
+    "CONSTRUCT": "text/turtle",
+    "DESCRIBE": "text/turtle",
+}
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ExecutorError(Exception):
+    """A query was not (fully) answered for a reason the client may be told.
+
+    ``message`` is safe to show; ``http_status`` is the status the web layer should answer
+    with when the error happens before the first byte.
+    """
+
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class QueryRefused(ExecutorError):
+    """The text asks for something this endpoint does not do (too long, SERVICE, LOAD, ...)."""
+
+    http_status = 400
+
+    def __init__(self, message: str, *, http_status: int = 400) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+class QueryTimeout(ExecutorError):
+    """The query ran longer than ``Limits.timeout_s`` and was stopped."""
+
+    http_status = 503
+
+
+class QueryBusy(ExecutorError):
+    """``Limits.max_concurrent`` queries are already running; try again shortly."""
+
+    http_status = 503
+
+
+class ResultTooLarge(ExecutorError):
+    """The serialised result exceeds ``Limits.max_result_bytes``."""
+
+    http_status = 400
+
+
+# --------------------------------------------------------------------------- public types
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits of one executor; docs/limits.md says what the client sees for each.
+
+    ``max_result_bytes`` counts bytes of the *serialised* result (what goes on the wire),
+    which is what costs memory and bandwidth whatever the format.
+    """
+
+    timeout_s: float = 30.0
+    max_query_chars: int = 100_000
+    max_result_bytes: int = 256 * 1024 * 1024
+    max_concurrent: int = 8
+    service_allowlist: tuple[str, ...] = ()
+    #: how long a query waits for one of the ``max_concurrent`` slots before QueryBusy.
+    queue_wait_s: float = 0.5
+    #: idle worker processes kept warm (each is a process with the store open read-only).
+    pool_size: int = 2
+    #: longest wait for the parse check of :meth:`Executor.inspect` (see there).
+    parse_check_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What :meth:`Executor.inspect` learnt from a query without evaluating it."""
+
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    media_types: tuple[str, ...]  # the media types this form can be serialised to
+    default_media_type: str
+    services: tuple[str, ...] = ()  # allow-listed SERVICE IRIs the query will call
+    from_graphs: tuple[str, ...] = ()
+    from_named_graphs: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _isolate_network() -> bool:
+    """Move this (single-threaded) process into new user + network namespaces.
+
+    Inside, only a loopback interface that is down exists: no connection can leave. Returns
+    False when the kernel refuses (e.g. unprivileged user namespaces disabled).
+    """
+    clone_newuser, clone_newnet = 0x10000000, 0x40000000
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.unshare(clone_newuser | clone_newnet) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _ChunkWriter:
+    """The file-like object pyoxigraph serialises into; ships chunks over the pipe."""
+
+    def __init__(self, conn: Connection, limit: int) -> None:
+        self.conn = conn
+        self.limit = limit
+        self.total = 0
+        self.buf = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.total += len(data)
+        if self.total > self.limit:
+            raise _TooLarge()
+        self.buf += data
+        if len(self.buf) >= CHUNK_BYTES:
+            self.conn.send(("chunk", bytes(self.buf)))
+            self.buf.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph calls it at the end; chunks are sent by :meth:`finish`."""
+
+    def finish(self) -> None:
+        if self.buf:
+            self.conn.send(("chunk", bytes(self.buf)))
+            self.buf.clear()
+
+
+def _query_kwargs(
+    *,
+    union_default_graph: bool,
+    default_graphs: list[str] | None,
+    named_graphs: list[str] | None,
+    base_iri: str | None,
+    has_dataset_clause: bool,
+) -> dict[str, Any]:
+    """pyoxigraph keyword arguments; the protocol's graphs override FROM, FROM overrides union."""
+    kwargs: dict[str, Any] = {"base_iri": base_iri}
+    if default_graphs:
+        kwargs["default_graph"] = [
+            ox.DefaultGraph() if g == "" else ox.NamedNode(g) for g in default_graphs
+        ]
+    elif union_default_graph and not has_dataset_clause:
+        kwargs["use_default_graph_as_union"] = True
+    if named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    return kwargs
+
+
+def _serve_query(conn: Connection, store: ox.Store, request: dict[str, Any]) -> None:
+    """Evaluate one query and stream it; every outcome ends with exactly one final message."""
+    try:
+        raw = store.query(request["text"], **_query_kwargs(**request["dataset"]))
+    except SyntaxError as exc:
+        conn.send(("syntax", str(exc)))
+        return
+    except Exception as exc:  # noqa: BLE001 - any engine error is reported, the worker lives on
+        conn.send(("error", str(exc)))
+        return
+    media_type = request["media_type"]
+    try:
+        if isinstance(raw, ox.QueryTriples):
+            fmt: Any = RDF_FORMATS[media_type]
+        else:
+            fmt = RESULT_FORMATS[media_type]
+    except KeyError:
+        conn.send(("error", f"{media_type} cannot serialise this kind of result"))
+        return
+    writer = _ChunkWriter(conn, request["max_result_bytes"])
+    try:
+        raw.serialize(writer, fmt)
+        writer.finish()
+    except _TooLarge:
+        conn.send(("too_large", writer.total))
+        return
+    except Exception as exc:  # noqa: BLE001
+        conn.send(("error", str(exc)))
+        return
+    conn.send(("end", writer.total))
+
+
+def _serve_parse(conn: Connection, request: dict[str, Any]) -> None:
+    """Parse check: evaluate against an empty store (the only parse API pyoxigraph has).
+
+    Most queries return at once (evaluation is lazy); an eager one (ASK, ORDER BY, aggregates)
+    may compute for a while on constants, in which case the parent stops waiting and kills us.
+    """
+    try:
+        ox.Store().query(request["text"], base_iri=request["base_iri"])
+    except SyntaxError as exc:
+        conn.send(("syntax", str(exc)))
+        return
+    except Exception:  # noqa: BLE001,S110 - evaluation errors are not syntax errors
+        pass
+    conn.send(("ok",))
+
+
+def _worker_entry() -> None:
+    """``python -c`` entry of a worker: ``argv`` = socket fd, snapshot path, isolate flag.
+
+    A fresh interpreter (not ``multiprocessing``'s spawn, which re-imports the parent's
+    ``__main__`` and breaks under scripts and servers) that never shared the store's handles.
+    """
+    fd, snapshot, isolate = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+    _worker_main(Connection(int(fd)), snapshot, isolate)
+
+
+def _worker_main(conn: Connection, snapshot: str, isolate_network: bool) -> None:
+    """Body of a worker process: open the snapshot read-only, serve requests until EOF."""
+    isolated = _isolate_network() if isolate_network else False
+    try:
+        store = ox.Store.read_only(snapshot)
+    except Exception as exc:  # noqa: BLE001
+        conn.send(("fatal", str(exc)))
+        return
+    conn.send(("ready", os.getpid(), isolated))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if request is None:
+            return
+        if request["op"] == "query":
+            _serve_query(conn, store, request)
+        elif request["op"] == "parse":
+            _serve_parse(conn, request)
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: subprocess.Popen[bytes]
+    conn: Connection
+    generation: int
+    isolated: bool = False
+    queries: int = 0
+
+
+@dataclass
+class _Snapshot:
+    generation: int
+    path: Path
+    workers: int = 0  # live workers that have it open
+
+
+class _WorkerCrashed(Exception):
+    pass
+
+
+class _ProcessPool:
+    """Worker processes over store snapshots; thread-safe."""
+
+    def __init__(self, store: OxigraphStore, limits: Limits) -> None:
+        self._store = store
+        self._limits = limits
+        parent = store.path.parent if store.path is not None else None
+        self._root = Path(
+            tempfile.mkdtemp(prefix=".coopgraph-readers-", dir=str(parent) if parent else None)
+        )
+        self._isolate = not limits.service_allowlist
+        self._lock = threading.Condition()
+        self._snapshot_lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._starting = 0
+        self._snapshots: dict[int, _Snapshot] = {}
+        self._generation = 0
+        self._dirty = True
+        self._closed = False
+        self._serial = itertools.count()
+        self._maintainer = threading.Thread(
+            target=self._maintain, name="coopgraph-executor-pool", daemon=True
+        )
+        self._ensure_snapshot()
+        self._maintainer.start()
+
+    # -- snapshots
+
+    def mark_changed(self) -> None:
+        with self._lock:
+            self._dirty = True
+            self._lock.notify_all()
+
+    def _ensure_snapshot(self) -> int:
+        """Make a snapshot of the current store state if a write happened since the last one."""
+        with self._snapshot_lock:
+            with self._lock:
+                if not self._dirty:
+                    return self._generation
+                self._dirty = False  # writes after this point mark it dirty again
+                generation = self._generation + 1
+            target = self._root / f"snapshot-{generation}-{next(self._serial)}"
+            engine = self._store.engine
+            if self._store.path is not None:
+                engine.flush()
+                engine.backup(str(target))
+            else:
+                copy = ox.Store(str(target))
+                copy.bulk_extend(engine.quads_for_pattern(None, None, None, None))
+                copy.flush()
+                del copy  # closes the RocksDB instance before readers open it
+            with self._lock:
+                old = self._generation
+                self._generation = generation
+                self._snapshots[generation] = _Snapshot(generation, target)
+                stale = [w for w in self._idle if w.generation != generation]
+                self._idle = [w for w in self._idle if w.generation == generation]
+                self._lock.notify_all()
+            for worker in stale:
+                self._retire(worker)
+            self._drop_snapshot_if_unused(old)
+            return generation
+
+    def _drop_snapshot_if_unused(self, generation: int) -> None:
+        with self._lock:
+            snap = self._snapshots.get(generation)
+            if snap is None or snap.workers > 0 or generation == self._generation:
+                return
+            del self._snapshots[generation]
+        shutil.rmtree(snap.path, ignore_errors=True)
+
+    # -- workers
+
+    def _spawn(self) -> _Worker:
+        """Start a worker on the current snapshot and wait until it is ready."""
+        with self._lock:
+            generation = self._generation
+            snap = self._snapshots[generation]
+            snap.workers += 1
+        try:
+            parent_sock, child_sock = socket.socketpair()
+            env = dict(os.environ)
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(_PACKAGE_PARENT), *filter(None, [env.get("PYTHONPATH")])]
+            )
+            with child_sock:
+                process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                    [
+                        sys.executable,
+                        "-c",
+                        "from coopgraph.executor import _worker_entry; _worker_entry()",
+                        str(child_sock.fileno()),
+                        str(snap.path),
+                        "1" if self._isolate else "0",
+                    ],
+                    pass_fds=[child_sock.fileno()],
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                )
+            parent_conn = Connection(parent_sock.detach())
+            worker = _Worker(process, parent_conn, generation)
+            if not parent_conn.poll(WORKER_START_TIMEOUT_S):
+                self._retire(worker)
+                raise StoreError("a query worker did not start in time")
+            try:
+                message = parent_conn.recv()
+            except (EOFError, OSError) as exc:
+                self._retire(worker)
+                raise StoreError(f"a query worker died while starting: {exc}") from exc
+            if message[0] != "ready":
+                self._retire(worker)
+                raise StoreError(f"a query worker could not open the store: {message[1]}")
+            worker.isolated = bool(message[2])
+            if self._isolate and not worker.isolated:
+                log.warning("query worker could not isolate its network; relying on text checks")
+            return worker
+        except BaseException:
+            with self._lock:
+                snap.workers -= 1
+            self._drop_snapshot_if_unused(generation)
+            raise
+
+    def _retire(self, worker: _Worker) -> None:
+        """Stop a worker for good and reap it (no zombie)."""
+        with contextlib.suppress(OSError, ValueError):
+            worker.conn.close()
+        process = worker.process
+        if process.poll() is None:
+            process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5)  # reaps it: no zombie
+        with self._lock:
+            snap = self._snapshots.get(worker.generation)
+            if snap is not None:
+                snap.workers -= 1
+        self._drop_snapshot_if_unused(worker.generation)
+
+    def acquire(self) -> _Worker:
+        """An idle worker on the newest snapshot, spawning one if none is idle."""
+        self._ensure_snapshot()
+        with self._lock:
+            if self._closed:
+                raise StoreError("the executor is closed")
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.generation == self._generation and worker.process.poll() is None:
+                    self._lock.notify_all()  # the maintainer may want to top the pool up
+                    return worker
+                threading.Thread(target=self._retire, args=(worker,), daemon=True).start()
+        return self._spawn()
+
+    def release(self, worker: _Worker, *, healthy: bool) -> None:
+        """Give a worker back after a query; unhealthy or stale workers are replaced."""
+        worker.queries += 1
+        with self._lock:
+            keep = (
+                healthy
+                and not self._closed
+                and worker.generation == self._generation
+                and len(self._idle) < max(1, self._limits.pool_size)
+                and worker.process.poll() is None
+            )
+            if keep:
+                self._idle.append(worker)
+                self._lock.notify_all()
+                return
+            self._lock.notify_all()
+        self._retire(worker)
+
+    def _maintain(self) -> None:
+        """Keep ``pool_size`` idle workers on the newest snapshot, off the request path."""
+        while True:
+            with self._lock:
+                while not self._closed and not self._dirty and (
+                    len(self._idle) + self._starting >= self._limits.pool_size
+                ):
+                    self._lock.wait(1.0)
+                    self._idle = [w for w in self._idle if w.process.poll() is None]
+                if self._closed:
+                    return
+                need_start = len(self._idle) + self._starting < self._limits.pool_size
+                if need_start:
+                    self._starting += 1
+            try:
+                self._ensure_snapshot()
+                if need_start:
+                    worker = self._spawn()
+                    with self._lock:
+                        if self._closed or worker.generation != self._generation:
+                            stale = True
+                        else:
+                            stale = False
+                            self._idle.append(worker)
+                            self._lock.notify_all()
+                    if stale:
+                        self._retire(worker)
+            except Exception:  # noqa: BLE001 - keep maintaining; the request path spawns too
+                log.exception("could not start a query worker")
+                time.sleep(1.0)
+            finally:
+                if need_start:
+                    with self._lock:
+                        self._starting -= 1
+
+    def workers(self) -> list[_Worker]:
+        """The idle workers (for tests and diagnostics)."""
+        with self._lock:
+            return list(self._idle)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._lock.notify_all()
+        for worker in idle:
+            self._retire(worker)
+        self._maintainer.join(WORKER_START_TIMEOUT_S)
+        shutil.rmtree(self._root, ignore_errors=True)
+
+
+class _Stream(Iterator[bytes]):
+    """The chunks of one result; closing it early kills the worker (its state is unknown)."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        worker: _Worker | None,
+        first: bytes | None,
+        deadline: float,
+        done: bool,
+        chunks: queue.Queue[tuple[Any, ...]] | None = None,
+    ) -> None:
+        self._executor = executor
+        self._worker = worker
+        self._pending = first
+        self._deadline = deadline
+        self._done = done
+        self._chunks = chunks
+        self._closed = False
+        self.bytes_sent = 0 if first is None else len(first)
+        if done:
+            self._finish(healthy=True)
+
+    def __iter__(self) -> _Stream:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._pending is not None:
+            data, self._pending = self._pending, None
+            return data
+        if self._done or self._closed:
+            raise StopIteration
+        try:
+            message = self._executor._receive(self._worker, self._chunks, self._deadline)
+        except QueryTimeout:
+            log.warning("query stopped by the time limit after %d bytes", self.bytes_sent)
+            self._finish(healthy=False)
+            raise
+        except _WorkerCrashed as exc:
+            log.error("query worker died mid-stream after %d bytes", self.bytes_sent)
+            self._finish(healthy=False)
+            raise StoreError("the query worker died") from exc
+        kind = message[0]
+        if kind == "chunk":
+            self.bytes_sent += len(message[1])
+            return bytes(message[1])
+        self._done = True
+        self._finish(healthy=True)
+        if kind == "end":
+            raise StopIteration
+        if kind == "too_large":
+            log.warning(
+                "result stopped at the %d-byte limit after %d bytes were sent",
+                self._executor.limits.max_result_bytes,
+                self.bytes_sent,
+            )
+            raise ResultTooLarge(
+                f"the result exceeds {self._executor.limits.max_result_bytes} bytes"
+            )
+        log.error("query failed mid-stream: %s", message[1:])
+        raise StoreError(str(message[1]))
+
+    def _finish(self, *, healthy: bool) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._done = True
+        self._executor._finish_query(self._worker, healthy=healthy)
+
+    def close(self) -> None:
+        """Called by the WSGI server when the response ends or the client goes away."""
+        self._finish(healthy=self._done)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+class Executor:
+    """Evaluates queries safely and within limits; see the module docstring for the design."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        union_default_graph: bool = True,
+        limits: Limits | None = None,
+        use_processes: bool | None = None,
+    ) -> None:
+        self.store = store
+        self.union_default_graph = union_default_graph
+        self.limits = limits or Limits()
+        self._slots = threading.BoundedSemaphore(self.limits.max_concurrent)
+        self._allow = {iri for iri in self.limits.service_allowlist}
+        if use_processes is None:
+            use_processes = isinstance(store, OxigraphStore)
+        if use_processes and not isinstance(store, OxigraphStore):
+            raise TypeError("worker processes need an OxigraphStore")
+        self._pool = _ProcessPool(store, self.limits) if use_processes else None
+        self._write_lock = threading.Lock()
+
+    # -- checks
+
+    def _check(
+        self, text: str, base_iri: str | None
+    ) -> tuple[sparql_safety.Analysis, tuple[str, ...]]:
+        if len(text) > self.limits.max_query_chars:
+            raise QueryRefused(
+                f"the query has {len(text)} characters; the limit is "
+                f"{self.limits.max_query_chars}",
+                http_status=413,
+            )
+        analysis = sparql_safety.analyse(text, base_iri=base_iri)
+        services: list[str] = []
+        for ref in analysis.services:
+            if ref.iri is None:
+                raise QueryRefused(
+                    f"SERVICE {ref.target}: only SERVICE calls to a fixed, allowed IRI are "
+                    "accepted"
+                )
+            if ref.iri not in self._allow:
+                raise QueryRefused(f"SERVICE <{ref.iri}> is not allowed on this endpoint")
+            services.append(ref.iri)
+        for ref in analysis.from_graphs:
+            if ref.iri is None or not self._holds_graph(ref.iri):
+                raise QueryRefused(
+                    f"{ref.keyword} {ref.target}: not a graph of this store (graphs are never "
+                    "fetched from the web)"
+                )
+        return analysis, tuple(services)
+
+    def _holds_graph(self, iri: str) -> bool:
+        try:
+            return iri != "" and self.store.has_graph(iri)
+        except (ValueError, StoreError):
+            return False
+
+    def _check_dataset(
+        self, default_graphs: list[str] | None, named_graphs: list[str] | None
+    ) -> None:
+        for iri in [*(default_graphs or []), *(named_graphs or [])]:
+            if iri != "" and not self._holds_graph(iri):
+                raise QueryRefused(f"<{iri}> is not a graph of this store")
+
+    def inspect(self, query_text: str, base_iri: str | None = None) -> QueryInfo:
+        """Check a query without evaluating it: limits, SERVICE/FROM, form and syntax.
+
+        The syntax check is done by the engine (line and column in the message); pyoxigraph has
+        no parse-only call, so a worker evaluates the query against an *empty* store and we wait
+        at most ``Limits.parse_check_s`` (parsing takes milliseconds; past that, the engine is
+        evaluating, so the text parsed).
+        """
+        analysis, services = self._check(query_text, base_iri)
+        self._parse_check(query_text, base_iri)
+        if analysis.form is None:
+            raise QuerySyntaxError("error at 1:1: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+        return QueryInfo(
+            form=analysis.form,
+            media_types=FORM_MEDIA_TYPES[analysis.form],
+            default_media_type=DEFAULT_MEDIA_TYPE[analysis.form],
+            services=services,
+            from_graphs=tuple(r.iri or "" for r in analysis.from_graphs if r.keyword == "FROM"),
+            from_named_graphs=tuple(
+                r.iri or "" for r in analysis.from_graphs if r.keyword == "FROM NAMED"
+            ),
+        )
+
+    def _parse_check(self, text: str, base_iri: str | None) -> None:
+        if self._pool is None:
+            return  # the thread path reports syntax errors from run_query, before any byte
+        self._acquire_slot()
+        worker: _Worker | None = None
+        healthy = False
+        try:
+            worker = self._pool.acquire()
+            worker.conn.send({"op": "parse", "text": text, "base_iri": base_iri})
+            deadline = time.monotonic() + min(self.limits.parse_check_s, self.limits.timeout_s)
+            try:
+                message = self._receive(worker, None, deadline)
+            except QueryTimeout:
+                return  # still evaluating on an empty store: it parsed
+            except _WorkerCrashed as exc:
+                raise StoreError("the query worker died") from exc
+            healthy = True
+            if message[0] == "syntax":
+                raise _syntax_error(message[1])
+        finally:
+            if worker is not None:
+                self._pool.release(worker, healthy=healthy)
+            self._slots.release()
+
+    # -- queries
+
+    def _acquire_slot(self) -> None:
+        if not self._slots.acquire(timeout=self.limits.queue_wait_s):
+            raise QueryBusy(
+                f"{self.limits.max_concurrent} queries are running; try again in a moment"
+            )
+
+    def run_query(
+        self,
+        query_text: str,
+        media_type: str | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+    ) -> Iterator[bytes]:
+        """Evaluate a query and return its serialised result as an iterator of chunks.
+
+        When this returns, the query has started and the first chunk is ready: QueryRefused,
+        QuerySyntaxError, QueryBusy, QueryTimeout, ResultTooLarge and StoreError are raised
+        before any byte. Later failures (time limit or size limit reached mid-stream, worker
+        crash) are logged and raised from the iterator, which ends the response abruptly.
+        ``media_type`` defaults to the form's default (JSON results, or Turtle); a media type
+        that does not suit the form raises ValueError (content negotiation is the caller's).
+        Close the iterator (WSGI servers do) to free the worker early.
+        """
+        analysis, _ = self._check(query_text, base_iri)
+        self._check_dataset(default_graphs, named_graphs)
+        form = analysis.form
+        if media_type is None:
+            media_type = DEFAULT_MEDIA_TYPE.get(form or "SELECT", "application/sparql-results+json")
+        if media_type not in RESULT_FORMATS and media_type not in RDF_FORMATS:
+            raise ValueError(f"unsupported media type: {media_type}")
+        if form is not None and media_type not in FORM_MEDIA_TYPES[form]:
+            raise ValueError(f"{media_type} cannot carry the result of a {form} query")
+        request = {
+            "op": "query",
+            "text": query_text,
+            "media_type": media_type,
+            "max_result_bytes": self.limits.max_result_bytes,
+            "dataset": {
+                "union_default_graph": self.union_default_graph,
+                "default_graphs": default_graphs,
+                "named_graphs": named_graphs,
+                "base_iri": base_iri,
+                "has_dataset_clause": bool(analysis.from_graphs),
+            },
+        }
+        self._acquire_slot()
+        if self._pool is None:
+            return self._run_in_thread(request)
+        try:
+            worker = self._pool.acquire()
+        except BaseException:
+            self._slots.release()
+            raise
+        deadline = time.monotonic() + self.limits.timeout_s
+        try:
+            worker.conn.send(request)
+            message = self._receive(worker, None, deadline)
+        except (QueryTimeout, _WorkerCrashed, OSError, BrokenPipeError) as exc:
+            self._finish_query(worker, healthy=False)
+            if isinstance(exc, QueryTimeout):
+                raise
+            raise StoreError("the query worker died") from exc
+        except BaseException:
+            self._finish_query(worker, healthy=False)
+            raise
+        return self._first_message(worker, None, message, deadline)
+
+    def _first_message(
+        self,
+        worker: _Worker | None,
+        chunks: queue.Queue[tuple[Any, ...]] | None,
+        message: tuple[Any, ...],
+        deadline: float,
+    ) -> _Stream:
+        kind = message[0]
+        if kind == "chunk":
+            return _Stream(self, worker, bytes(message[1]), deadline, False, chunks)
+        if kind == "end":
+            return _Stream(self, worker, None, deadline, True, chunks)
+        self._finish_query(worker, healthy=True)
+        if kind == "syntax":
+            raise _syntax_error(message[1])
+        if kind == "too_large":
+            raise ResultTooLarge(
+                f"the result exceeds {self.limits.max_result_bytes} bytes; "
+                "narrow the query or add a LIMIT"
+            )
+        raise StoreError(str(message[1]))
+
+    def _receive(
+        self,
+        worker: _Worker | None,
+        chunks: queue.Queue[tuple[Any, ...]] | None,
+        deadline: float,
+    ) -> tuple[Any, ...]:
+        """The next message of a running query, or QueryTimeout when the deadline passes."""
+        remaining = deadline - time.monotonic()
+        if chunks is not None:
+            try:
+                return chunks.get(timeout=max(0.0, remaining))
+            except queue.Empty:
+                raise QueryTimeout(self._timeout_message()) from None
+        assert worker is not None
+        try:
+            if remaining <= 0 or not worker.conn.poll(remaining):
+                raise QueryTimeout(self._timeout_message())
+            message: tuple[Any, ...] = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise _WorkerCrashed() from exc
+        return message
+
+    def _timeout_message(self) -> str:
+        return f"the query did not finish within {self.limits.timeout_s:g} s and was stopped"
+
+    def _finish_query(self, worker: _Worker | None, *, healthy: bool) -> None:
+        try:
+            if worker is not None and self._pool is not None:
+                self._pool.release(worker, healthy=healthy)
+        finally:
+            self._slots.release()
+
+    # -- thread fallback (stores that are not an OxigraphStore)
+
+    def _run_in_thread(self, request: dict[str, Any]) -> _Stream:
+        """Evaluate in a thread: bounded waiting, but the work itself is not stopped."""
+        chunks: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=16)
+        cancelled = threading.Event()
+        store = self.store
+
+        class _QueueWriter:
+            def __init__(self) -> None:
+                self.total = 0
+                self.buf = bytearray()
+
+            def write(self, data: bytes) -> int:
+                if cancelled.is_set():
+                    raise _TooLarge()
+                self.total += len(data)
+                if self.total > request["max_result_bytes"]:
+                    raise _TooLarge()
+                self.buf += data
+                if len(self.buf) >= CHUNK_BYTES:
+                    chunks.put(("chunk", bytes(self.buf)))
+                    self.buf.clear()
+                return len(data)
+
+            def flush(self) -> None:
+                pass
+
+        def run() -> None:
+            writer = _QueueWriter()
+            dataset = request["dataset"]
+            try:
+                result = store.query(
+                    request["text"],
+                    union_default_graph=dataset["union_default_graph"]
+                    and not dataset["has_dataset_clause"],
+                    default_graphs=dataset["default_graphs"],
+                    named_graphs=dataset["named_graphs"],
+                    base_iri=dataset["base_iri"],
+                )
+                result.serialize(writer, request["media_type"])  # type: ignore[arg-type]
+                if writer.buf:
+                    chunks.put(("chunk", bytes(writer.buf)))
+                chunks.put(("end", writer.total))
+            except QuerySyntaxError as exc:
+                chunks.put(("syntax", str(exc)))
+            except _TooLarge:
+                chunks.put(("too_large", writer.total))
+            except Exception as exc:  # noqa: BLE001
+                chunks.put(("error", str(exc)))
+
+        threading.Thread(target=run, name="coopgraph-query", daemon=True).start()
+        deadline = time.monotonic() + self.limits.timeout_s
+        try:
+            message = self._receive(None, chunks, deadline)
+        except QueryTimeout:
+            cancelled.set()
+            self._slots.release()
+            raise
+        return self._first_message(None, chunks, message, deadline)
+
+    # -- updates
+
+    def run_update(self, update_text: str, base_iri: str | None = None) -> None:
+        """Apply a SPARQL Update on the read-write store; LOAD and SERVICE are refused.
+
+        Refusal happens on the text, before the engine sees it, so no connection is opened.
+        Updates are not time-limited (they run in this process and must stay atomic).
+        """
+        if len(update_text) > self.limits.max_query_chars:
+            raise QueryRefused(
+                f"the update has {len(update_text)} characters; the limit is "
+                f"{self.limits.max_query_chars}",
+                http_status=413,
+            )
+        analysis = sparql_safety.analyse(update_text, base_iri=base_iri)
+        if analysis.loads:
+            ref = analysis.loads[0]
+            raise QueryRefused(
+                f"LOAD {ref.target}: this endpoint does not fetch data from the web; "
+                "upload it with the Graph Store Protocol instead"
+            )
+        if analysis.services:
+            ref = analysis.services[0]
+            raise QueryRefused(f"SERVICE {ref.target} is not allowed in updates")
+        with self._write_lock:
+            try:
+                self.store.update(update_text, base_iri=base_iri)
+            finally:
+                self.changed()
+
+    def changed(self) -> None:
+        """Tell the executor the store was written (update, Graph Store Protocol, build).
+
+        Query workers read a snapshot; the next query gets one taken after this call.
+        """
+        if self._pool is not None:
+            self._pool.mark_changed()
+
+    def close(self) -> None:
+        """Stop every worker process and remove the snapshots; the store is not closed."""
+        if self._pool is not None:
+            self._pool.close()
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _syntax_error(message: str) -> QuerySyntaxError:
+    """A QuerySyntaxError carrying ``line`` and ``column`` attributes when the engine gave them."""
+    error = QuerySyntaxError(message)
+    line, column = sparql_safety.error_position(message)
+    error.line = line  # type: ignore[attr-defined]
+    error.column = column  # type: ignore[attr-defined]
+    return error
+

@@ -1,0 +1,283 @@
+"""Find what a SPARQL query or update would reach outside the store, without evaluating it.
+
+Why this exists: Oxigraph (as shipped in pyoxigraph) *does* open HTTP connections for
+``SERVICE <iri>`` in queries and for ``LOAD <iri>`` in updates (checked: a TCP listener on
+127.0.0.1 receives the connection). ``FROM``/``FROM NAMED`` and the protocol's
+``default-graph-uri``/``named-graph-uri`` are never dereferenced (they only select graphs of
+the store), but a graph the store does not hold is almost always a mistake or a probe, so the
+executor refuses those too. pyoxigraph has no parse-only API and no hook on SERVICE, so the
+check is done here, on the text, before the engine sees it.
+
+How: a tokenizer that knows SPARQL's strings (short and long, both quotes, escapes), IRIs
+(with ``\\u`` escapes), comments, variables and prefixed names produces a *masked* text in which
+strings, comments and IRIs can no longer look like keywords. Keywords are then found with
+regular expressions that mimic Oxigraph's PEG parser, which is more permissive than one would
+think: ``SERVICE:x {}``, ``SERVICESILENT <x> {}``, ``LOAD:x`` and ``FROM:g`` are all accepted
+by Oxigraph and are all detected here. A keyword only counts when it is followed by what makes
+it parse (``SERVICE [SILENT] VarOrIri {``), which keeps false positives to texts that would not
+parse anyway.
+
+Because a ``<`` may be an IRI for this tokenizer and a less-than for the engine (``?a<?b``), a
+second pass scans the text with IRIs *not* recognised, and the union of both passes is used.
+Defence in depth lives in the executor: when no SERVICE is allowed, query workers run in a
+network namespace of their own and cannot open any connection at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+#: Oxigraph reports syntax errors as ``error at LINE:COLUMN: ...``.
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+_IRI = r"<(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>"
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS = _PN_CHARS_BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_LOCAL = (
+    f"(?:[{_PN_CHARS_BASE}_:0-9]|{_PLX})"
+    f"(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+)
+_PNAME = f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?"
+_VAR = f"[?$][{_PN_CHARS_BASE}_0-9][{_PN_CHARS_BASE}_0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
+
+_TOKEN = re.compile(
+    "|".join(
+        [
+            r"(?P<ws>\s+)",
+            r"(?P<comment>#[^\r\n]*)",
+            f"(?P<iri>{_IRI})",
+            r"(?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''"
+            r'|"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""'
+            r"|'(?:[^'\\\n\r]|\\.)*'"
+            r'|"(?:[^"\\\n\r]|\\.)*")',
+            f"(?P<var>{_VAR})",
+            f"(?P<bnode>_:[{_PN_CHARS}]+(?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)",
+            f"(?P<pname>{_PNAME})",
+            r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
+            r"(?P<other>.)",
+        ]
+    ),
+    re.DOTALL,
+)
+_TOKEN_NO_IRI = re.compile(_TOKEN.pattern.replace(f"|(?P<iri>{_IRI})", ""), re.DOTALL)
+
+# Between a keyword and what follows it Oxigraph allows whitespace and comments. In the masked
+# text comments are already blanks; the raw form is kept for the second pass.
+_GAP = r"(?:\s|#[^\n]*(?:\n|$))*"
+_TARGET = f"(?P<target>{_IRI}|{_VAR}|{_PNAME})"
+_SERVICE = re.compile(
+    f"service{_GAP}(?P<silent>silent{_GAP})?{_TARGET}{_GAP}\\{{", re.IGNORECASE
+)
+_FROM = re.compile(f"from{_GAP}(?P<named>named{_GAP})?{_TARGET}", re.IGNORECASE)
+_LOAD = re.compile(f"load{_GAP}(?P<silent>silent{_GAP})?{_TARGET}", re.IGNORECASE)
+_PREFIX_DECL = re.compile(
+    f"prefix{_GAP}(?P<ns>(?:{_PN_PREFIX})?):{_GAP}(?P<iri>{_IRI})", re.IGNORECASE
+)
+_BASE_DECL = re.compile(f"base{_GAP}(?P<iri>{_IRI})", re.IGNORECASE)
+_DECL = re.compile(
+    f"\\s*(?:prefix{_GAP}(?:{_PN_PREFIX})?:{_GAP}{_IRI}|base{_GAP}{_IRI})", re.IGNORECASE
+)
+_FORM = re.compile(r"(select|ask|construct|describe)(?![A-Za-z0-9_:])", re.IGNORECASE)
+_UNESCAPE_IRI = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_UNESCAPE_LOCAL = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One place where the text names something outside the query itself.
+
+    ``iri`` is the resolved IRI, or ``None`` when the target is a variable (``SERVICE ?x``) or a
+    prefixed name whose prefix is not declared (the engine would reject it, we refuse it).
+    """
+
+    keyword: str  # "SERVICE", "FROM", "FROM NAMED", "LOAD"
+    target: str  # the text as written
+    iri: str | None
+    offset: int  # character offset of the keyword in the text
+
+
+@dataclass
+class Analysis:
+    """What :func:`analyse` found in a query or update text."""
+
+    form: str | None = None  # SELECT/ASK/CONSTRUCT/DESCRIBE for queries, None if not found
+    services: list[Reference] = field(default_factory=list)
+    from_graphs: list[Reference] = field(default_factory=list)
+    loads: list[Reference] = field(default_factory=list)
+
+
+@dataclass
+class _Scan:
+    masked: str  # same length as the text; strings/comments (and IRIs if asked) masked
+    iris: dict[int, str]  # start offset → IRI token text
+    inside_var: list[tuple[int, int]]  # (start, end) of variable tokens
+    depth: list[int]  # brace depth at each offset of the text
+
+
+def _scan(text: str, *, recognise_iris: bool) -> _Scan:
+    """Tokenise ``text`` into a masked copy of the same length (offsets stay valid)."""
+    pattern = _TOKEN if recognise_iris else _TOKEN_NO_IRI
+    out: list[str] = []
+    iris: dict[int, str] = {}
+    variables: list[tuple[int, int]] = []
+    pos = 0
+    for match in pattern.finditer(text):
+        kind = match.lastgroup
+        value = match.group()
+        start = match.start()
+        if kind == "comment":
+            out.append(" " * len(value))
+        elif kind == "string":
+            out.append('"' + "_" * (len(value) - 2) + '"')
+        elif kind == "iri":
+            iris[start] = value
+            out.append("<" + "_" * (len(value) - 2) + ">")
+        else:
+            if kind == "var":
+                variables.append((start, start + len(value)))
+            out.append(value)
+        pos = match.end()
+    assert pos == len(text)  # the pattern ends with a catch-all, so every char is covered
+    masked = "".join(out)
+    depth: list[int] = []
+    level = 0
+    for char in masked:
+        if char == "{":
+            level += 1
+        depth.append(level)
+        if char == "}":
+            level = max(0, level - 1)
+    return _Scan(masked, iris, variables, depth)
+
+
+def _strictly_inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    return any(start < offset < end for start, end in spans)
+
+
+class _Resolver:
+    """Resolves IRIs and prefixed names with the declarations seen *before* an offset."""
+
+    def __init__(self, text: str, scan: _Scan, base_iri: str | None) -> None:
+        self._decls: list[tuple[int, str, str]] = []  # (offset, prefix or "@base", iri)
+        self._base = base_iri
+        for m in _PREFIX_DECL.finditer(scan.masked):
+            iri = scan.iris.get(m.start("iri"), text[m.start("iri") : m.end("iri")])
+            self._decls.append((m.start(), m.group("ns"), iri))
+        for m in _BASE_DECL.finditer(scan.masked):
+            iri = scan.iris.get(m.start("iri"), text[m.start("iri") : m.end("iri")])
+            self._decls.append((m.start(), "@base", iri))
+        self._decls.sort()
+
+    def _base_at(self, offset: int) -> str | None:
+        base = self._base
+        for at, name, iri in self._decls:
+            if at < offset and name == "@base":
+                base = self._absolute(_unescape_iri(iri), base)
+        return base
+
+    @staticmethod
+    def _absolute(iri: str, base: str | None) -> str:
+        if re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", iri) or base is None:
+            return iri
+        return urljoin(base, iri)
+
+    def resolve(self, target: str, offset: int) -> str | None:
+        """The absolute IRI named by ``target`` (an IRI token or a prefixed name)."""
+        if target.startswith("<"):
+            return self._absolute(_unescape_iri(target), self._base_at(offset))
+        if target[0] in "?$":
+            return None
+        prefix, _, local = target.partition(":")
+        namespace = None
+        for at, name, iri in self._decls:
+            if at < offset and name == prefix:
+                namespace = iri
+        if namespace is None:
+            return None
+        ns = self._absolute(_unescape_iri(namespace), self._base_at(offset))
+        return ns + _UNESCAPE_LOCAL.sub(r"\1", local)
+
+
+def _unescape_iri(token: str) -> str:
+    """``<http://a\\u0062>`` → ``http://ab``."""
+    inner = token[1:-1] if token.startswith("<") else token
+    return _UNESCAPE_IRI.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), inner)
+
+
+def _target_text(text: str, scan: _Scan, match: re.Match[str]) -> str:
+    start = match.start("target")
+    return scan.iris.get(start, text[start : match.end("target")])
+
+
+def analyse(text: str, *, base_iri: str | None = None) -> Analysis:
+    """Find the query form and every SERVICE, FROM [NAMED] and LOAD target of ``text``.
+
+    Conservative by design: when in doubt a reference is reported (the caller refuses it), so
+    a false positive costs a refused odd query, never a network connection.
+    """
+    result = Analysis()
+    seen: set[tuple[str, int]] = set()
+    first = _scan(text, recognise_iris=True)
+    second = _scan(text, recognise_iris=False)
+    resolver = _Resolver(text, first, base_iri)
+
+    def add(bucket: list[Reference], keyword: str, target: str, offset: int) -> None:
+        if (keyword, offset) in seen:
+            return
+        seen.add((keyword, offset))
+        bucket.append(Reference(keyword, target, resolver.resolve(target, offset), offset))
+
+    for scan in (first, second):
+        for m in _SERVICE.finditer(scan.masked):
+            # ``?service ?x {`` is a variable, not the keyword; SERVICE only occurs in patterns.
+            if _strictly_inside(scan.inside_var, m.start()) or scan.depth[m.start()] < 1:
+                continue
+            add(result.services, "SERVICE", _target_text(text, scan, m), m.start())
+        for m in _LOAD.finditer(scan.masked):
+            if _strictly_inside(scan.inside_var, m.start()) or scan.depth[m.start()] > 0:
+                continue
+            add(result.loads, "LOAD", _target_text(text, scan, m), m.start())
+    for m in _FROM.finditer(first.masked):
+        # The dataset clause is outside any braces; ``?x from:p <o>`` inside a pattern is not.
+        if _strictly_inside(first.inside_var, m.start()) or first.depth[m.start()] > 0:
+            continue
+        keyword = "FROM NAMED" if m.group("named") else "FROM"
+        add(result.from_graphs, keyword, _target_text(text, first, m), m.start())
+    result.form = _form_of(first.masked)
+    return result
+
+
+def _strip_prologue(masked: str) -> str:
+    """The masked text from the first word that is not part of BASE/PREFIX declarations."""
+    pos = 0
+    while True:
+        m = _DECL.match(masked, pos)
+        if not m:
+            return masked[pos:]
+        pos = m.end()
+
+
+def _form_of(masked: str) -> str | None:
+    """The form of a query (SELECT, ASK, CONSTRUCT, DESCRIBE) if its first keyword names one."""
+    m = _FORM.match(_strip_prologue(masked).lstrip())
+    return m.group(1).upper() if m else None
+
+
+def query_form(text: str) -> str | None:
+    """The form of a query, from its first keyword after the prologue."""
+    return _form_of(_scan(text, recognise_iris=True).masked)
+
+
+def error_position(message: str) -> tuple[int | None, int | None]:
+    """(line, column) of an Oxigraph syntax error message, 1-based, or (None, None)."""
+    m = _POSITION.search(message)
+    if not m:
+        return None, None
+    return int(m.group(1)), int(m.group(2))
