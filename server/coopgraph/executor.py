@@ -31,7 +31,6 @@ is evaluated in threads: the time limit then only stops *waiting* (see docs/limi
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import itertools
 import logging
 import os
@@ -52,6 +51,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from coopgraph import sparql_safety
+from coopgraph.query_worker import CHUNK_BYTES, TooLarge
 from coopgraph.store import (
     RDF_FORMATS,
     RESULT_FORMATS,
@@ -76,10 +76,6 @@ log = logging.getLogger(__name__)
 
 #: The folder that holds the ``coopgraph`` package, put on the workers' ``PYTHONPATH``.
 _PACKAGE_PARENT = Path(__file__).resolve().parents[1]
-
-#: Bytes a worker accumulates before sending a chunk. The first chunk is what run_query waits
-#: for, so errors (and a result-size overflow) within it are reported before any byte is sent.
-CHUNK_BYTES = 64 * 1024
 
 #: How long a freshly spawned worker may take to import pyoxigraph and open its snapshot.
 WORKER_START_TIMEOUT_S = 60.0
@@ -180,156 +176,6 @@ class QueryInfo:
     from_named_graphs: tuple[str, ...] = ()
 
 
-# --------------------------------------------------------------------------- worker side
-
-
-def _isolate_network() -> bool:
-    """Move this (single-threaded) process into new user + network namespaces.
-
-    Inside, only a loopback interface that is down exists: no connection can leave. Returns
-    False when the kernel refuses (e.g. unprivileged user namespaces disabled).
-    """
-    clone_newuser, clone_newnet = 0x10000000, 0x40000000
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.unshare(clone_newuser | clone_newnet) == 0)
-    except (OSError, AttributeError):
-        return False
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _ChunkWriter:
-    """The file-like object pyoxigraph serialises into; ships chunks over the pipe."""
-
-    def __init__(self, conn: Connection, limit: int) -> None:
-        self.conn = conn
-        self.limit = limit
-        self.total = 0
-        self.buf = bytearray()
-
-    def write(self, data: bytes) -> int:
-        self.total += len(data)
-        if self.total > self.limit:
-            raise _TooLarge()
-        self.buf += data
-        if len(self.buf) >= CHUNK_BYTES:
-            self.conn.send(("chunk", bytes(self.buf)))
-            self.buf.clear()
-        return len(data)
-
-    def flush(self) -> None:
-        """pyoxigraph calls it at the end; chunks are sent by :meth:`finish`."""
-
-    def finish(self) -> None:
-        if self.buf:
-            self.conn.send(("chunk", bytes(self.buf)))
-            self.buf.clear()
-
-
-def _query_kwargs(
-    *,
-    union_default_graph: bool,
-    default_graphs: list[str] | None,
-    named_graphs: list[str] | None,
-    base_iri: str | None,
-    has_dataset_clause: bool,
-) -> dict[str, Any]:
-    """pyoxigraph keyword arguments; the protocol's graphs override FROM, FROM overrides union."""
-    kwargs: dict[str, Any] = {"base_iri": base_iri}
-    if default_graphs:
-        kwargs["default_graph"] = [
-            ox.DefaultGraph() if g == "" else ox.NamedNode(g) for g in default_graphs
-        ]
-    elif union_default_graph and not has_dataset_clause:
-        kwargs["use_default_graph_as_union"] = True
-    if named_graphs:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    return kwargs
-
-
-def _serve_query(conn: Connection, store: ox.Store, request: dict[str, Any]) -> None:
-    """Evaluate one query and stream it; every outcome ends with exactly one final message."""
-    try:
-        raw = store.query(request["text"], **_query_kwargs(**request["dataset"]))
-    except SyntaxError as exc:
-        conn.send(("syntax", str(exc)))
-        return
-    except Exception as exc:  # noqa: BLE001 - any engine error is reported, the worker lives on
-        conn.send(("error", str(exc)))
-        return
-    media_type = request["media_type"]
-    try:
-        if isinstance(raw, ox.QueryTriples):
-            fmt: Any = RDF_FORMATS[media_type]
-        else:
-            fmt = RESULT_FORMATS[media_type]
-    except KeyError:
-        conn.send(("error", f"{media_type} cannot serialise this kind of result"))
-        return
-    writer = _ChunkWriter(conn, request["max_result_bytes"])
-    try:
-        raw.serialize(writer, fmt)
-        writer.finish()
-    except _TooLarge:
-        conn.send(("too_large", writer.total))
-        return
-    except Exception as exc:  # noqa: BLE001
-        conn.send(("error", str(exc)))
-        return
-    conn.send(("end", writer.total))
-
-
-def _serve_parse(conn: Connection, request: dict[str, Any]) -> None:
-    """Parse check: evaluate against an empty store (the only parse API pyoxigraph has).
-
-    Most queries return at once (evaluation is lazy); an eager one (ASK, ORDER BY, aggregates)
-    may compute for a while on constants, in which case the parent stops waiting and kills us.
-    """
-    try:
-        ox.Store().query(request["text"], base_iri=request["base_iri"])
-    except SyntaxError as exc:
-        conn.send(("syntax", str(exc)))
-        return
-    except Exception:  # noqa: BLE001,S110 - evaluation errors are not syntax errors
-        pass
-    conn.send(("ok",))
-
-
-def _worker_entry() -> None:
-    """``python -c`` entry of a worker: ``argv`` = socket fd, snapshot path, isolate flag.
-
-    A fresh interpreter (not ``multiprocessing``'s spawn, which re-imports the parent's
-    ``__main__`` and breaks under scripts and servers) that never shared the store's handles.
-    """
-    fd, snapshot, isolate = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-    _worker_main(Connection(int(fd)), snapshot, isolate)
-
-
-def _worker_main(conn: Connection, snapshot: str, isolate_network: bool) -> None:
-    """Body of a worker process: open the snapshot read-only, serve requests until EOF."""
-    isolated = _isolate_network() if isolate_network else False
-    try:
-        store = ox.Store.read_only(snapshot)
-    except Exception as exc:  # noqa: BLE001
-        conn.send(("fatal", str(exc)))
-        return
-    conn.send(("ready", os.getpid(), isolated))
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return  # the parent is gone
-        if request is None:
-            return
-        if request["op"] == "query":
-            _serve_query(conn, store, request)
-        elif request["op"] == "parse":
-            _serve_parse(conn, request)
-
-
 # --------------------------------------------------------------------------- parent side
 
 
@@ -340,6 +186,7 @@ class _Worker:
     generation: int
     isolated: bool = False
     queries: int = 0
+    retired: bool = False
 
 
 @dataclass
@@ -353,20 +200,40 @@ class _WorkerCrashed(Exception):
     pass
 
 
+_ROOT_PREFIX = ".coopgraph-readers-"
+
+
+def _remove_stale_snapshot_roots(parent: Path) -> None:
+    """Remove snapshot folders left by executors whose process is gone (crash, SIGKILL)."""
+    for root in parent.glob(f"{_ROOT_PREFIX}*"):
+        pid_text = root.name[len(_ROOT_PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(root, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, someone else's
+
+
 class _ProcessPool:
     """Worker processes over store snapshots; thread-safe."""
 
     def __init__(self, store: OxigraphStore, limits: Limits) -> None:
         self._store = store
         self._limits = limits
-        parent = store.path.parent if store.path is not None else None
+        # Next to the store so that checkpoints are hard links (same file system).
+        parent = store.path.parent if store.path is not None else Path(tempfile.gettempdir())
+        _remove_stale_snapshot_roots(parent)
         self._root = Path(
-            tempfile.mkdtemp(prefix=".coopgraph-readers-", dir=str(parent) if parent else None)
+            tempfile.mkdtemp(prefix=f"{_ROOT_PREFIX}{os.getpid()}-", dir=str(parent))
         )
         self._isolate = not limits.service_allowlist
         self._lock = threading.Condition()
         self._snapshot_lock = threading.Lock()
         self._idle: list[_Worker] = []
+        self._live: set[_Worker] = set()  # every worker not yet retired, idle or busy
         self._starting = 0
         self._snapshots: dict[int, _Snapshot] = {}
         self._generation = 0
@@ -397,7 +264,8 @@ class _ProcessPool:
             target = self._root / f"snapshot-{generation}-{next(self._serial)}"
             engine = self._store.engine
             if self._store.path is not None:
-                engine.flush()
+                with contextlib.suppress(OSError):
+                    engine.flush()  # a store opened read-only cannot flush, nor needs to
                 engine.backup(str(target))
             else:
                 copy = ox.Store(str(target))
@@ -432,6 +300,7 @@ class _ProcessPool:
             generation = self._generation
             snap = self._snapshots[generation]
             snap.workers += 1
+        worker: _Worker | None = None
         try:
             parent_sock, child_sock = socket.socketpair()
             env = dict(os.environ)
@@ -443,7 +312,7 @@ class _ProcessPool:
                     [
                         sys.executable,
                         "-c",
-                        "from coopgraph.executor import _worker_entry; _worker_entry()",
+                        "from coopgraph.query_worker import main; main()",
                         str(child_sock.fileno()),
                         str(snap.path),
                         "1" if self._isolate else "0",
@@ -454,25 +323,27 @@ class _ProcessPool:
                 )
             parent_conn = Connection(parent_sock.detach())
             worker = _Worker(process, parent_conn, generation)
+            with self._lock:
+                self._live.add(worker)  # from now on close() kills it, even while starting
             if not parent_conn.poll(WORKER_START_TIMEOUT_S):
-                self._retire(worker)
                 raise StoreError("a query worker did not start in time")
             try:
                 message = parent_conn.recv()
             except (EOFError, OSError) as exc:
-                self._retire(worker)
                 raise StoreError(f"a query worker died while starting: {exc}") from exc
             if message[0] != "ready":
-                self._retire(worker)
                 raise StoreError(f"a query worker could not open the store: {message[1]}")
             worker.isolated = bool(message[2])
             if self._isolate and not worker.isolated:
                 log.warning("query worker could not isolate its network; relying on text checks")
             return worker
         except BaseException:
-            with self._lock:
-                snap.workers -= 1
-            self._drop_snapshot_if_unused(generation)
+            if worker is not None:
+                self._retire(worker)
+            else:
+                with self._lock:
+                    snap.workers -= 1
+                self._drop_snapshot_if_unused(generation)
             raise
 
     def _retire(self, worker: _Worker) -> None:
@@ -485,6 +356,11 @@ class _ProcessPool:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(5)  # reaps it: no zombie
         with self._lock:
+            if worker in self._live:
+                self._live.discard(worker)
+            elif worker.retired:
+                return
+            worker.retired = True
             snap = self._snapshots.get(worker.generation)
             if snap is not None:
                 snap.workers -= 1
@@ -530,9 +406,17 @@ class _ProcessPool:
                     len(self._idle) + self._starting >= self._limits.pool_size
                 ):
                     self._lock.wait(1.0)
-                    self._idle = [w for w in self._idle if w.process.poll() is None]
+                    dead = [w for w in self._idle if w.process.poll() is not None]
+                    if dead:
+                        break
+                dead = [w for w in self._idle if w.process.poll() is not None]
+                self._idle = [w for w in self._idle if w not in dead]
                 if self._closed:
                     return
+            for worker in dead:
+                log.warning("query worker %d died while idle; replacing it", worker.process.pid)
+                self._retire(worker)
+            with self._lock:
                 need_start = len(self._idle) + self._starting < self._limits.pool_size
                 if need_start:
                     self._starting += 1
@@ -557,19 +441,25 @@ class _ProcessPool:
                     with self._lock:
                         self._starting -= 1
 
-    def workers(self) -> list[_Worker]:
+    def idle_workers(self) -> list[_Worker]:
         """The idle workers (for tests and diagnostics)."""
         with self._lock:
             return list(self._idle)
 
+    def live_workers(self) -> list[_Worker]:
+        """Every worker process not yet retired, idle or busy (for tests and diagnostics)."""
+        with self._lock:
+            return list(self._live)
+
     def close(self) -> None:
+        """Kill every worker, busy ones included, and remove the snapshots."""
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
+            self._idle = []
             self._lock.notify_all()
-        for worker in idle:
-            self._retire(worker)
         self._maintainer.join(WORKER_START_TIMEOUT_S)
+        for worker in self.live_workers():
+            self._retire(worker)
         shutil.rmtree(self._root, ignore_errors=True)
 
 
@@ -584,8 +474,10 @@ class _Stream(Iterator[bytes]):
         deadline: float,
         done: bool,
         chunks: queue.Queue[tuple[Any, ...]] | None = None,
+        on_abort: Any = None,
     ) -> None:
         self._executor = executor
+        self._on_abort = on_abort
         self._worker = worker
         self._pending = first
         self._deadline = deadline
@@ -640,6 +532,8 @@ class _Stream(Iterator[bytes]):
             return
         self._closed = True
         self._done = True
+        if not healthy and self._on_abort is not None:
+            self._on_abort()
         self._executor._finish_query(self._worker, healthy=healthy)
 
     def close(self) -> None:
@@ -840,12 +734,13 @@ class Executor:
         chunks: queue.Queue[tuple[Any, ...]] | None,
         message: tuple[Any, ...],
         deadline: float,
+        on_abort: Any = None,
     ) -> _Stream:
         kind = message[0]
         if kind == "chunk":
-            return _Stream(self, worker, bytes(message[1]), deadline, False, chunks)
+            return _Stream(self, worker, bytes(message[1]), deadline, False, chunks, on_abort)
         if kind == "end":
-            return _Stream(self, worker, None, deadline, True, chunks)
+            return _Stream(self, worker, None, deadline, True, chunks, on_abort)
         self._finish_query(worker, healthy=True)
         if kind == "syntax":
             raise _syntax_error(message[1])
@@ -903,18 +798,28 @@ class Executor:
 
             def write(self, data: bytes) -> int:
                 if cancelled.is_set():
-                    raise _TooLarge()
+                    raise TooLarge()
                 self.total += len(data)
                 if self.total > request["max_result_bytes"]:
-                    raise _TooLarge()
+                    raise TooLarge()
                 self.buf += data
                 if len(self.buf) >= CHUNK_BYTES:
-                    chunks.put(("chunk", bytes(self.buf)))
+                    put(("chunk", bytes(self.buf)))
                     self.buf.clear()
                 return len(data)
 
             def flush(self) -> None:
                 pass
+
+        def put(message: tuple[Any, ...]) -> None:
+            # Never block for good on a reader that went away: give up once cancelled.
+            while not cancelled.is_set():
+                try:
+                    chunks.put(message, timeout=0.5)
+                    return
+                except queue.Full:
+                    continue
+            raise TooLarge()
 
         def run() -> None:
             writer = _QueueWriter()
@@ -930,14 +835,17 @@ class Executor:
                 )
                 result.serialize(writer, request["media_type"])  # type: ignore[arg-type]
                 if writer.buf:
-                    chunks.put(("chunk", bytes(writer.buf)))
-                chunks.put(("end", writer.total))
+                    put(("chunk", bytes(writer.buf)))
+                put(("end", writer.total))
             except QuerySyntaxError as exc:
-                chunks.put(("syntax", str(exc)))
-            except _TooLarge:
-                chunks.put(("too_large", writer.total))
+                with contextlib.suppress(TooLarge):
+                    put(("syntax", str(exc)))
+            except TooLarge:
+                with contextlib.suppress(TooLarge):
+                    put(("too_large", writer.total))
             except Exception as exc:  # noqa: BLE001
-                chunks.put(("error", str(exc)))
+                with contextlib.suppress(TooLarge):
+                    put(("error", str(exc)))
 
         threading.Thread(target=run, name="coopgraph-query", daemon=True).start()
         deadline = time.monotonic() + self.limits.timeout_s
@@ -947,7 +855,7 @@ class Executor:
             cancelled.set()
             self._slots.release()
             raise
-        return self._first_message(None, chunks, message, deadline)
+        return self._first_message(None, chunks, message, deadline, cancelled.set)
 
     # -- updates
 

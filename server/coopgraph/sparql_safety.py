@@ -72,17 +72,15 @@ _TOKEN_NO_IRI = re.compile(_TOKEN.pattern.replace(f"|(?P<iri>{_IRI})", ""), re.D
 # text comments are already blanks; the raw form is kept for the second pass.
 _GAP = r"(?:\s|#[^\n]*(?:\n|$))*"
 _TARGET = f"(?P<target>{_IRI}|{_VAR}|{_PNAME})"
-_SERVICE = re.compile(
-    f"service{_GAP}(?P<silent>silent{_GAP})?{_TARGET}{_GAP}\\{{", re.IGNORECASE
-)
-_FROM = re.compile(f"from{_GAP}(?P<named>named{_GAP})?{_TARGET}", re.IGNORECASE)
-_LOAD = re.compile(f"load{_GAP}(?P<silent>silent{_GAP})?{_TARGET}", re.IGNORECASE)
-_PREFIX_DECL = re.compile(
-    f"prefix{_GAP}(?P<ns>(?:{_PN_PREFIX})?):{_GAP}(?P<iri>{_IRI})", re.IGNORECASE
-)
-_BASE_DECL = re.compile(f"base{_GAP}(?P<iri>{_IRI})", re.IGNORECASE)
+# Keywords are case-insensitive; the flag is scoped to them because IGNORECASE on the large
+# Unicode classes of names makes compiling these patterns take most of a second.
+_SERVICE = re.compile(f"(?i:service){_GAP}(?P<silent>(?i:silent){_GAP})?{_TARGET}{_GAP}\\{{")
+_FROM = re.compile(f"(?i:from){_GAP}(?P<named>(?i:named){_GAP})?{_TARGET}")
+_LOAD = re.compile(f"(?i:load){_GAP}(?P<silent>(?i:silent){_GAP})?{_TARGET}")
+_PREFIX_DECL = re.compile(f"(?i:prefix){_GAP}(?P<ns>(?:{_PN_PREFIX})?):{_GAP}(?P<iri>{_IRI})")
+_BASE_DECL = re.compile(f"(?i:base){_GAP}(?P<iri>{_IRI})")
 _DECL = re.compile(
-    f"\\s*(?:prefix{_GAP}(?:{_PN_PREFIX})?:{_GAP}{_IRI}|base{_GAP}{_IRI})", re.IGNORECASE
+    f"\\s*(?:(?i:prefix){_GAP}(?:{_PN_PREFIX})?:{_GAP}{_IRI}|(?i:base){_GAP}{_IRI})"
 )
 _FORM = re.compile(r"(select|ask|construct|describe)(?![A-Za-z0-9_:])", re.IGNORECASE)
 _UNESCAPE_IRI = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")

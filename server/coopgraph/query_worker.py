@@ -1,0 +1,190 @@
+"""The body of a query worker process: open a store snapshot read-only, answer requests.
+
+Kept apart from :mod:`coopgraph.executor` so that a worker imports only pyoxigraph and this
+module (a worker start is on the request path when the warm pool is empty), and so that what
+runs in the child is easy to audit. The protocol, over a socket pair, with pickled messages:
+
+* parent → worker: ``{"op": "query", ...}``, ``{"op": "parse", ...}`` or ``None`` (exit);
+* worker → parent: ``("ready", pid, isolated)`` once, then per query zero or more
+  ``("chunk", bytes)`` followed by exactly one of ``("end", total)``, ``("syntax", message)``,
+  ``("error", message)``, ``("too_large", total)``; per parse check ``("ok",)`` or
+  ``("syntax", message)``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph as ox
+
+#: Bytes a worker accumulates before sending a chunk. The first chunk is what run_query waits
+#: for, so errors (and a result-size overflow) within it are reported before any byte is sent.
+CHUNK_BYTES = 64 * 1024
+
+#: media type → pyoxigraph format (the same tables as coopgraph.store, without importing it).
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "text/n3": ox.RdfFormat.N3,
+}
+
+
+def _isolate_network() -> bool:
+    """Move this (single-threaded) process into new user + network namespaces.
+
+    Inside, only a loopback interface that is down exists: no connection can leave. Returns
+    False when the kernel refuses (e.g. unprivileged user namespaces disabled).
+    """
+    clone_newuser, clone_newnet = 0x10000000, 0x40000000
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.unshare(clone_newuser | clone_newnet) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+class TooLarge(Exception):
+    """Raised inside serialisation when the result passes the byte limit."""
+
+
+class _ChunkWriter:
+    """The file-like object pyoxigraph serialises into; ships chunks over the pipe."""
+
+    def __init__(self, conn: Connection, limit: int) -> None:
+        self.conn = conn
+        self.limit = limit
+        self.total = 0
+        self.buf = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.total += len(data)
+        if self.total > self.limit:
+            raise TooLarge()
+        self.buf += data
+        if len(self.buf) >= CHUNK_BYTES:
+            self.conn.send(("chunk", bytes(self.buf)))
+            self.buf.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph calls it at the end; chunks are sent by :meth:`finish`."""
+
+    def finish(self) -> None:
+        if self.buf:
+            self.conn.send(("chunk", bytes(self.buf)))
+            self.buf.clear()
+
+
+def query_kwargs(
+    *,
+    union_default_graph: bool,
+    default_graphs: list[str] | None,
+    named_graphs: list[str] | None,
+    base_iri: str | None,
+    has_dataset_clause: bool,
+) -> dict[str, Any]:
+    """pyoxigraph keyword arguments; the protocol's graphs override FROM, FROM overrides union."""
+    kwargs: dict[str, Any] = {"base_iri": base_iri}
+    if default_graphs:
+        kwargs["default_graph"] = [
+            ox.DefaultGraph() if g == "" else ox.NamedNode(g) for g in default_graphs
+        ]
+    elif union_default_graph and not has_dataset_clause:
+        kwargs["use_default_graph_as_union"] = True
+    if named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    return kwargs
+
+
+def _serve_query(conn: Connection, store: ox.Store, request: dict[str, Any]) -> None:
+    """Evaluate one query and stream it; every outcome ends with exactly one final message."""
+    try:
+        raw = store.query(request["text"], **query_kwargs(**request["dataset"]))
+    except SyntaxError as exc:
+        conn.send(("syntax", str(exc)))
+        return
+    except Exception as exc:  # noqa: BLE001 - any engine error is reported, the worker lives on
+        conn.send(("error", str(exc)))
+        return
+    media_type = request["media_type"]
+    try:
+        if isinstance(raw, ox.QueryTriples):
+            fmt: Any = RDF_FORMATS[media_type]
+        else:
+            fmt = RESULT_FORMATS[media_type]
+    except KeyError:
+        conn.send(("error", f"{media_type} cannot serialise this kind of result"))
+        return
+    writer = _ChunkWriter(conn, request["max_result_bytes"])
+    try:
+        raw.serialize(writer, fmt)
+        writer.finish()
+    except TooLarge:
+        conn.send(("too_large", writer.total))
+        return
+    except Exception as exc:  # noqa: BLE001
+        conn.send(("error", str(exc)))
+        return
+    conn.send(("end", writer.total))
+
+
+def _serve_parse(conn: Connection, request: dict[str, Any]) -> None:
+    """Parse check: evaluate against an empty store (the only parse API pyoxigraph has).
+
+    Most queries return at once (evaluation is lazy); an eager one (ASK, ORDER BY, aggregates)
+    may compute for a while on constants, in which case the parent stops waiting and kills us.
+    """
+    try:
+        ox.Store().query(request["text"], base_iri=request["base_iri"])
+    except SyntaxError as exc:
+        conn.send(("syntax", str(exc)))
+        return
+    except Exception:  # noqa: BLE001,S110 - evaluation errors are not syntax errors
+        pass
+    conn.send(("ok",))
+
+
+def main() -> None:
+    """``python -c`` entry of a worker: ``argv`` = socket fd, snapshot path, isolate flag.
+
+    A fresh interpreter (not ``multiprocessing``'s spawn, which re-imports the parent's
+    ``__main__`` and breaks under scripts and servers) that never shared the store's handles.
+    """
+    fd, snapshot, isolate = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+    _worker_main(Connection(int(fd)), snapshot, isolate)
+
+
+def _worker_main(conn: Connection, snapshot: str, isolate_network: bool) -> None:
+    """Body of a worker process: open the snapshot read-only, serve requests until EOF."""
+    isolated = _isolate_network() if isolate_network else False
+    try:
+        store = ox.Store.read_only(snapshot)
+    except Exception as exc:  # noqa: BLE001
+        conn.send(("fatal", str(exc)))
+        return
+    conn.send(("ready", os.getpid(), isolated))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if request is None:
+            return
+        if request["op"] == "query":
+            _serve_query(conn, store, request)
+        elif request["op"] == "parse":
+            _serve_parse(conn, request)
