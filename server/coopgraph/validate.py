@@ -21,6 +21,7 @@ JSON structure of :meth:`Report.to_json` (stable; terms as in SPARQL 1.1 JSON re
                              | {"type": "path", "value": SPARQL property path},
           "value": null | TERM,
           "message": "…",                # in "lang", else the other language
+          "messages": {"en": "…", "fr": "…"},  # every language the shape gives
           "sourceShape": IRI | null,
           "constraintComponent": IRI,
           "sourceConstraint": IRI | null,  # the named sh:sparql constraint, if any
@@ -189,6 +190,7 @@ class Result:
     source_shape: Node | None
     constraint_component: Node
     source_constraint: Node | None = None
+    messages: dict[str, str] = field(default_factory=dict)
     referenced_by: list[tuple[Node, Node]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
@@ -214,6 +216,7 @@ class Result:
             "resultPath": path,
             "value": None if self.value is None else term_json(self.value),
             "message": self.message,
+            "messages": dict(sorted(self.messages.items())),
             "sourceShape": None if self.source_shape is None or isinstance(
                 self.source_shape, BNode) else str(self.source_shape),
             "constraintComponent": str(self.constraint_component),
@@ -315,7 +318,7 @@ class Report:
     def to_turtle(self) -> str:
         """The standard ``sh:ValidationReport`` graph (messages in both languages)."""
         for prefix, ns in _SHORT.items():
-            self.graph.bind(prefix, ns, override=True)
+            self.graph.bind(prefix, ns, override=True, replace=True)
         return self.graph.serialize(format="turtle")
 
 
@@ -330,6 +333,30 @@ def _pick_message(messages: Iterable[Node], lang: str) -> str:
     for m in literals:
         return str(m)
     return ""
+
+
+def _tagged_messages(results: Graph, node: Node, shapes: Graph) -> list[Literal]:
+    """The result's messages with their language tags.
+
+    pyshacl drops the tags of a SPARQL constraint's messages (it runs them through its
+    templating); the report keeps a copy of the constraint, whose sh:message still has them,
+    so take those and put them back into the report graph too (for ``to_turtle``).
+    """
+    found = [m for m in results.objects(node, SH.resultMessage) if isinstance(m, Literal)]
+    if not found or any(m.language for m in found):
+        return found
+    for holder, graph in ((results.value(node, SH.sourceConstraint), results),
+                          (results.value(node, SH.sourceShape), shapes)):
+        if holder is None:
+            continue
+        tagged = [m for m in graph.objects(holder, SH.message)
+                  if isinstance(m, Literal) and m.language]
+        if tagged:
+            results.remove((node, SH.resultMessage, None))
+            for m in tagged:
+                results.add((node, SH.resultMessage, m))
+            return tagged
+    return found
 
 
 def _check_lang(lang: str) -> str:
@@ -375,6 +402,7 @@ def validate_graph(
         focus = results_graph.value(node, SH.focusNode)
         path = results_graph.value(node, SH.resultPath)
         severity = SEVERITIES.get(results_graph.value(node, SH.resultSeverity), "Violation")
+        messages = _tagged_messages(results_graph, node, shapes)
         referenced: list[tuple[Node, Node]] = []
         if isinstance(focus, BNode):
             referenced = sorted(
@@ -389,10 +417,11 @@ def validate_graph(
                 path_iris=None if path is None else _path_text(
                     results_graph, path, lambda t: f"<{t}>"),
                 value=results_graph.value(node, SH.value),
-                message=_pick_message(results_graph.objects(node, SH.resultMessage), lang),
+                message=_pick_message(messages, lang),
                 source_shape=results_graph.value(node, SH.sourceShape),
                 constraint_component=results_graph.value(node, SH.sourceConstraintComponent),
                 source_constraint=results_graph.value(node, SH.sourceConstraint),
+                messages={m.language or "": str(m) for m in messages},
                 referenced_by=referenced,
             )
         )
