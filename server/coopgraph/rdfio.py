@@ -52,10 +52,9 @@ FORMAT_NAMES: dict[str, ox.RdfFormat] = {
     "nquads": ox.RdfFormat.N_QUADS,
 }
 
-_OX_POSITION = re.compile(
-    r"^Parser error at line \d+ (?:column \d+|between columns \d+ and \d+): (?P<reason>.*)$",
-    re.DOTALL,
-)
+#: pyoxigraph's "Parser error at line 3 column 8: …", "… at line 3 between columns 8 and 19: …",
+#: "… between line 3 column 8 and line 4 column 1: …": the position is in our prefix already.
+_OX_POSITION = re.compile(r"^Parser error (?:at|between) [^:]*: (?P<reason>.*)$", re.DOTALL)
 
 
 class RdfParseError(Exception):
