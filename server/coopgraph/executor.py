@@ -709,24 +709,31 @@ class Executor:
         self._acquire_slot()
         if self._pool is None:
             return self._run_in_thread(request)
-        try:
-            worker = self._pool.acquire()
-        except BaseException:
-            self._slots.release()
-            raise
         deadline = time.monotonic() + self.limits.timeout_s
-        try:
-            worker.conn.send(request)
-            message = self._receive(worker, None, deadline)
-        except (QueryTimeout, _WorkerCrashed, OSError, BrokenPipeError) as exc:
-            self._finish_query(worker, healthy=False)
-            if isinstance(exc, QueryTimeout):
+        pool = self._pool
+        for attempt in (1, 2):
+            try:
+                worker = pool.acquire()
+            except BaseException:
+                self._slots.release()
                 raise
-            raise StoreError("the query worker died") from exc
-        except BaseException:
-            self._finish_query(worker, healthy=False)
-            raise
-        return self._first_message(worker, None, message, deadline)
+            try:
+                worker.conn.send(request)
+                message = self._receive(worker, None, deadline)
+            except (_WorkerCrashed, OSError) as exc:
+                pool.release(worker, healthy=False)
+                if attempt == 1:
+                    # Died before answering (killed while idle, out of memory, ...): once more
+                    # on another worker; a query that kills every worker fails the second time.
+                    log.warning("query worker %d died; retrying once", worker.process.pid)
+                    continue
+                self._slots.release()
+                raise StoreError("the query worker died") from exc
+            except BaseException:  # QueryTimeout included: the worker is killed
+                self._finish_query(worker, healthy=False)
+                raise
+            return self._first_message(worker, None, message, deadline)
+        raise AssertionError("unreachable")
 
     def _first_message(
         self,

@@ -226,6 +226,14 @@ def analyse(text: str, *, base_iri: str | None = None) -> Analysis:
     second = _scan(text, recognise_iris=False)
     resolver = _Resolver(text, first, base_iri)
 
+    # ``PREFIX service: <...>`` declares a name, it is not the keyword.
+    declared = [(m.start("ns"), m.end("ns") + 1) for m in _PREFIX_DECL.finditer(first.masked)]
+
+    def skip(scan: _Scan, offset: int) -> bool:
+        return _strictly_inside(scan.inside_var, offset) or any(
+            start <= offset < end for start, end in declared
+        )
+
     def add(bucket: list[Reference], keyword: str, target: str, offset: int) -> None:
         if (keyword, offset) in seen:
             return
@@ -235,16 +243,16 @@ def analyse(text: str, *, base_iri: str | None = None) -> Analysis:
     for scan in (first, second):
         for m in _SERVICE.finditer(scan.masked):
             # ``?service ?x {`` is a variable, not the keyword; SERVICE only occurs in patterns.
-            if _strictly_inside(scan.inside_var, m.start()) or scan.depth[m.start()] < 1:
+            if skip(scan, m.start()) or scan.depth[m.start()] < 1:
                 continue
             add(result.services, "SERVICE", _target_text(text, scan, m), m.start())
         for m in _LOAD.finditer(scan.masked):
-            if _strictly_inside(scan.inside_var, m.start()) or scan.depth[m.start()] > 0:
+            if skip(scan, m.start()) or scan.depth[m.start()] > 0:
                 continue
             add(result.loads, "LOAD", _target_text(text, scan, m), m.start())
     for m in _FROM.finditer(first.masked):
         # The dataset clause is outside any braces; ``?x from:p <o>`` inside a pattern is not.
-        if _strictly_inside(first.inside_var, m.start()) or first.depth[m.start()] > 0:
+        if skip(first, m.start()) or first.depth[m.start()] > 0:
             continue
         keyword = "FROM NAMED" if m.group("named") else "FROM"
         add(result.from_graphs, keyword, _target_text(text, first, m), m.start())

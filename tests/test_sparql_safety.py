@@ -1,0 +1,230 @@
+"""The text checks that keep queries and updates from reaching the network.
+
+Two kinds of tests: what :func:`analyse` reports for known spellings (including the odd ones
+Oxigraph accepts, e.g. ``SERVICE:x {}`` and ``SERVICESILENT``), and a differential test that
+runs Oxigraph itself against a TCP listener: whenever the engine connects, the analysis must
+have reported the reference.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+
+from coopgraph.sparql_safety import analyse, error_position, query_form
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that counts connections (and closes them at once)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.close()
+
+
+def services(text: str, base: str | None = None) -> list[str | None]:
+    return [r.iri for r in analyse(text, base_iri=base).services]
+
+
+E = "PREFIX : <http://evil.example/> PREFIX ex: <http://example.org/> "
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SELECT * { SERVICE <http://a.example/sparql> { ?s ?p ?o } }", ["http://a.example/sparql"]),
+        ("select * { service silent <http://a.example/> { } }", ["http://a.example/"]),
+        (E + "SELECT * {SERVICE:x{?s ?p ?o}}", ["http://evil.example/x"]),
+        (E + "SELECT * { SERVICESILENT :x {} }", ["http://evil.example/x"]),
+        (E + "SELECT * { SERVICE SILENT:x {} }", ["http://evil.example/x"]),
+        (E + "SELECT*{?s ?p ?o.SERVICE<http://b.example/>{}}", ["http://b.example/"]),
+        ("SELECT * { SERVICE ?endpoint { ?s ?p ?o } }", [None]),
+        ("SELECT * { SERVICE $e { } }", [None]),
+        ("SELECT * { SERVICE undeclared:x { } }", [None]),
+        ("SELECT * { SERVICE # a comment\n <http://c.example/> # another\n { } }",
+         ["http://c.example/"]),
+        ("SELECT * { SERVICE <http://d.example/\\u0041> { } }", ["http://d.example/A"]),
+        ("BASE <http://e.example/dir/> SELECT * { SERVICE <sparql> { } }",
+         ["http://e.example/dir/sparql"]),
+        (E + "SELECT * { OPTIONAL { SERVICE ex:s { } } }", ["http://example.org/s"]),
+        # A less-than that the tokenizer could read as an IRI start must not hide a SERVICE.
+        ("SELECT * { FILTER(?a<?b)SERVICE<http://f.example/#>\n{} }", ["http://f.example/#"]),
+        ('SELECT * {FILTER(?a<?b)#>"""\n SERVICE <http://g.example/> {} #"""\n}',
+         ["http://g.example/"]),
+    ],
+)
+def test_service_references_are_found(text: str, expected: list[str | None]) -> None:
+    assert services(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'SELECT * { ?s ?p "SERVICE <http://a.example/> { }" }',
+        "SELECT * { ?s ?p '''\nSERVICE <http://a.example/> { }\n''' }",
+        "SELECT * { ?s ?p ?o } # SERVICE <http://a.example/> { }",
+        "SELECT * { ?s <http://ex.org/service> ?o }",
+        "SELECT ?service ?x { ?s ?p ?service }",  # a variable named service, then WHERE-less {
+        E + "SELECT * { ex:service ex:p ?o }",
+        "PREFIX service: <http://ex.org/> SELECT * { service:x service:p ?o }",
+        "SELECT * { GRAPH ?service { ?s ?p ?o } }",
+        "SELECT * { ?s ?p ?o FILTER(?o < 3 && ?o > 1) }",
+    ],
+)
+def test_no_false_service(text: str) -> None:
+    assert services(text) == []
+
+
+def test_from_and_from_named_are_resolved() -> None:
+    text = (
+        "PREFIX g: <http://graphs.example/> SELECT * FROM <http://a.example/g> "
+        "FROM NAMED g:one FROM:x WHERE { ?s ?p ?o }"
+    )
+    refs = analyse(text).from_graphs
+    assert [(r.keyword, r.iri) for r in refs] == [
+        ("FROM", "http://a.example/g"),
+        ("FROM NAMED", "http://graphs.example/one"),
+        ("FROM", None),  # ``:`` is not declared: reported, unresolvable
+    ]
+
+
+def test_from_inside_patterns_is_not_a_dataset_clause() -> None:
+    text = "PREFIX from: <http://ex.org/> SELECT ?from { ?from from:p <http://ex.org/o> }"
+    assert analyse(text).from_graphs == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LOAD <http://a.example/data.ttl>",
+        "load silent <http://a.example/data.ttl> into graph <http://g.example/>",
+        "PREFIX : <http://a.example/> LOAD:x",
+        "INSERT DATA { <a:a> <a:b> <a:c> } ; LOAD <file:///etc/passwd>",
+    ],
+)
+def test_load_is_found(text: str) -> None:
+    assert analyse(text).loads
+
+
+def test_load_in_data_is_not_an_operation() -> None:
+    text = 'INSERT DATA { <a:s> <a:label> "Download: LOAD <http://a.example/>" }'
+    assert analyse(text).loads == []
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        ("SELECT * {}", "SELECT"),
+        ("PREFIX select: <http://x/> # SELECT\n ask {}", "ASK"),
+        ("BASE <http://b/> PREFIX : <http://x/> CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
+        ("describe <http://x/>", "DESCRIBE"),
+        ("INSERT DATA {}", None),
+        ("", None),
+    ],
+)
+def test_query_form(text: str, form: str | None) -> None:
+    assert query_form(text) == form
+    assert analyse(text).form == form
+
+
+def test_error_position() -> None:
+    assert error_position("error at 2:9: expected one of LATERAL") == (2, 9)
+    assert error_position("something else") == (None, None)
+
+
+# Spellings to try against the engine itself. ``{T}`` is the listener's URL. The first ones
+# make Oxigraph connect (checked below, so the test proves the risk is real), the last don't.
+ENGINE_CONNECTS = [
+    "SELECT * {{ SERVICE <{T}> {{ ?s ?p ?o }} }}",
+    "PREFIX : <{T}> SELECT * {{SERVICE:x{{?s ?p ?o}}}}",
+    "PREFIX : <{T}> SELECT * {{ SERVICESILENT :x {{}} }}",
+    "PREFIX : <{T}> SELECT * {{ ?s ?p ?o . SERVICE SILENT:x {{}} }}",
+    "PREFIX : <{T}> SELECT * {{ {{}} SERVICE :x {{}} }}",
+    "PREFIX : <{T}> SELECT * {{ ?s ?p ?o SERVICE :x {{}} }}",
+    "PREFIX : <{T}> ASK {{ OPTIONAL {{ SERVICE :x {{ }} }} }}",
+    "BASE <{T}> SELECT * {{ SERVICE <rel> {{}} }}",
+    # the engine reads ``<`` as less-than and ``#>`` as a comment; a naive tokenizer an IRI
+    "PREFIX : <{T}> SELECT * {{ ?s ?p ?o FILTER(?a<?b)SERVICE:x#>\n{{}} }}",
+]
+ENGINE_STAYS_HOME = [
+    "PREFIX service: <{T}> SELECT * {{ service:x service:p ?o }}",
+    "SELECT * FROM <{T}> {{ ?s ?p ?o }}",  # FROM only names a graph of the store
+    'SELECT * {{ ?s ?p "SERVICE <{T}> {{}}" }}',
+]
+
+
+def _run_on_empty_store(text: str) -> None:
+    try:
+        result = ox.Store().query(text)
+        if not isinstance(result, ox.QueryBoolean):
+            list(result)
+    except (OSError, SyntaxError, ValueError, RuntimeError):
+        pass
+    time.sleep(0.1)  # let the accept loop count a connection that was made
+
+
+@pytest.mark.parametrize("template", ENGINE_CONNECTS)
+def test_every_spelling_the_engine_fetches_is_reported(listener: Listener, template: str) -> None:
+    text = template.format(T=listener.url)
+    _run_on_empty_store(text)
+    assert listener.connections >= 1  # the engine does fetch this spelling ...
+    reported = [r.iri for r in analyse(text).services]
+    assert reported and all(iri and iri.startswith(listener.url) for iri in reported)  # ... seen
+
+
+@pytest.mark.parametrize("template", ENGINE_STAYS_HOME)
+def test_no_report_where_the_engine_stays_home(listener: Listener, template: str) -> None:
+    text = template.format(T=listener.url)
+    _run_on_empty_store(text)
+    assert listener.connections == 0
+    assert analyse(text).services == []
+
+
+def test_updates_loads_reach_the_network_in_the_engine(listener: Listener) -> None:
+    """Why LOAD must be refused before the engine: Oxigraph fetches it (and :x spellings)."""
+    text = f"PREFIX : <{listener.url}> LOAD:x"
+    assert analyse(text).loads
+    with pytest.raises(OSError):
+        ox.Store().update(text)
+    time.sleep(0.1)
+    assert listener.connections == 1
+
+
+def test_prefix_names_that_spell_keywords_are_not_keywords() -> None:
+    text = "PREFIX load: <http://ex.org/l#> PREFIX from: <http://ex.org/f#> INSERT DATA { }"
+    result = analyse(text)
+    assert result.loads == [] and result.from_graphs == []
