@@ -195,9 +195,11 @@ class Result:
     files: list[str] = field(default_factory=list)
 
     def sort_key(self) -> tuple[Any, ...]:
+        """Within a focus node: severity, path, shape, value (blank-node ids left out)."""
+        value = "" if self.value is None or isinstance(self.value, BNode) else self.value.n3()
         return (
-            SEVERITY_ORDER.get(self.severity, 9), str(self.focus_node), self.path_text or "",
-            str(self.source_shape), str(self.value),
+            SEVERITY_ORDER.get(self.severity, 9), self.path_text or "",
+            str(self.source_shape), value, self.message,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -365,6 +367,30 @@ def _check_lang(lang: str) -> str:
     return lang
 
 
+def _focus_key(node: Node, data: Graph) -> str:
+    """A sort key that does not depend on blank-node ids (they change from run to run).
+
+    A blank node sorts right after what points at it, then by its own plain statements.
+    """
+    if not isinstance(node, BNode):
+        return node.n3()
+    referrers = sorted(f"{_focus_key(s, data) if not isinstance(s, BNode) else '[]'} {p.n3()}"
+                       for s, p in data.subject_predicates(node))
+    own = sorted(f"{p.n3()} {o.n3()}" for p, o in data.predicate_objects(node)
+                 if not isinstance(o, BNode))
+    return " ".join(referrers[:1]) + " [] " + " ".join(own)
+
+
+def _sort(results: list[Result], data: Graph) -> None:
+    """Deterministic order: focus nodes with a Violation first, each node's results together."""
+    keys = {r.focus_node: _focus_key(r.focus_node, data) for r in results}
+    worst: dict[Node, int] = {}
+    for r in results:
+        rank = SEVERITY_ORDER.get(r.severity, 9)
+        worst[r.focus_node] = min(rank, worst.get(r.focus_node, rank))
+    results.sort(key=lambda r: (worst[r.focus_node], keys[r.focus_node], r.sort_key()))
+
+
 def validate_graph(
     data_graph: Graph,
     *,
@@ -425,7 +451,7 @@ def validate_graph(
                 referenced_by=referenced,
             )
         )
-    results.sort(key=Result.sort_key)
+    _sort(results, data_graph)
     conforms = not any(r.severity == "Violation" for r in results)
     return Report(conforms=conforms, results=results, graph=results_graph, lang=lang)
 
