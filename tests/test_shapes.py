@@ -919,6 +919,14 @@ NEGATIVE: list[tuple[str, str, str, str]] = [
      'evidence:n-table a cg:Evidence ; prov:entity doc:n-table ; cg:excerpt "https://x (Q90)" . '
      "award:label-test cg:evidence evidence:n-table .",
      "evidence:n-table", "SeedExcerptLanguageShape"),
+    ("service-of-a-service",
+     f'actor:n-sub-service a cg:LocalGovernmentService ; skos:prefLabel "A"@fr ; '
+     f"org:unitOf actor:service-test ; dcterms:source {SRC} .",
+     "actor:n-sub-service", "service-unitOf-localGovernment"),
+    ("working-group-of-a-commission",
+     f'actor:n-working-group a cg:NetworkBody ; skos:prefLabel "A"@fr ; '
+     f"org:unitOf actor:reseau-test-commission ; dcterms:source {SRC} .",
+     "actor:n-working-group", "networkBody-unitOf-network"),
     ("integer-amount",
      'funding:n-amount a schema:MonetaryAmount ; schema:value 1500000 ; schema:currency "EUR" .',
      "funding:n-amount", "amount-value-number"),
