@@ -6,9 +6,11 @@ the one recorded in ``baseline.json`` and no fewer tests may run: a regression f
 build, while the known failures themselves are listed, with reasons, in
 ``docs/conformance.md`` (``python -m tests.w3c.report`` measures and rewrites both).
 
-The protocol tests are explicit cases, one per ``mf:ProtocolTest``: those the baseline
-records as failing are strict xfails carrying the recorded reason, so fixing one makes
-the case fail until the baseline is rewritten — nothing is silently skipped.
+The protocol tests are explicit cases, one per ``mf:ProtocolTest``, run on every
+``make test``: those passing in the baseline must pass; those the baseline records as
+failing are xfails carrying the recorded reason (they still run; once the endpoint is
+fixed they show up as XPASS in the summary, the cue to rewrite the baseline — the endpoint
+is developed by others in parallel, so a fix must not turn the build red).
 
 Both implementations run here (the whole suite takes seconds per implementation), so the
 side-by-side comparison is re-checked on every ``make test``.
@@ -93,7 +95,7 @@ def _protocol_params() -> list:
             short = t.short_id.split("/", 1)[1]
             marks = []
             if short in known:
-                marks.append(pytest.mark.xfail(strict=True, reason=f"known: {known[short]}"))
+                marks.append(pytest.mark.xfail(strict=False, reason=f"known: {known[short]}"))
             params.append(pytest.param(name, t, id=f"{name}-{short}", marks=marks))
     return params
 
