@@ -7,12 +7,19 @@ import json
 import shutil
 from pathlib import Path
 
+import pyshacl
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from coopgraph.rdfio import read_graph
-from coopgraph.validate import main, validate_files, validate_graph
+from coopgraph.validate import (
+    load_ontology,
+    load_shapes,
+    main,
+    validate_files,
+    validate_graph,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 VALID = FIXTURES / "valid.ttl"
@@ -245,3 +252,38 @@ def test_report_properties() -> None:
     # violations first, and each focus node's results together
     severities = [r.severity for r in report.results]
     assert severities == sorted(severities, key=["Violation", "Warning"].index)
+
+
+def _rebased(graph: Graph, base: str) -> Graph:
+    canonical = "https://w3id.org/coopgraph/"
+
+    def term(t):  # type: ignore[no-untyped-def]
+        if isinstance(t, URIRef) and str(t).startswith(canonical):
+            return URIRef(base + str(t)[len(canonical):])
+        if isinstance(t, Literal) and t.datatype and str(t.datatype).startswith(canonical):
+            return Literal(str(t), datatype=URIRef(base + str(t.datatype)[len(canonical):]))
+        return t
+
+    out = Graph()
+    for s, p, o in graph:
+        out.add((term(s), term(p), term(o)))
+    return out
+
+
+def test_shapes_work_when_a_deployment_rebases_every_iri() -> None:
+    """The build rewrites the base of data, shapes and ontology alike (COOPGRAPH_BASE): the
+    shapes must not depend on the canonical base (patterns look at /id/… paths only)."""
+    base = "https://example.org/kg/"
+    shapes, ontology = _rebased(load_shapes(), base), _rebased(load_ontology(), base)
+    good = _rebased(read_graph([VALID]), base)
+    report = validate_graph(good, shapes_graph=shapes, ont_graph=ontology)
+    assert report.results == [], report.to_text()
+    bad = _rebased(read_graph([VALID, VIOLATIONS]), base)
+    report = validate_graph(bad, shapes_graph=shapes, ont_graph=ontology)
+    assert len(report.violations) == 3
+
+
+def test_shapes_graph_is_valid_shacl() -> None:
+    """SHACL-SHACL: a malformed shape would otherwise be silently ignored by pyshacl."""
+    conforms, _graph, text = pyshacl.validate(Graph(), shacl_graph=load_shapes(), meta_shacl=True)
+    assert conforms, text
