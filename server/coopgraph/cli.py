@@ -135,13 +135,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="the generated Turtle file")
     p.set_defaults(func=cmd_links)
 
+    from .serve import add_arguments
+
     p = sub.add_parser("serve", help="serve the SPARQL endpoint")
-    try:
-        from .serve import add_arguments
-    except ImportError:  # the web layer is optional for the other commands
-        add_arguments = None
-    if add_arguments is not None:
-        add_arguments(p)
+    add_arguments(p)
     p.set_defaults(func=cmd_serve)
     return top
 
