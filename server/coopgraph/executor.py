@@ -294,7 +294,7 @@ class _ProcessPool:
 
     # -- workers
 
-    def _spawn(self) -> _Worker:
+    def spawn(self) -> _Worker:
         """Start a worker on the current snapshot and wait until it is ready."""
         with self._lock:
             generation = self._generation
@@ -378,7 +378,7 @@ class _ProcessPool:
                     self._lock.notify_all()  # the maintainer may want to top the pool up
                     return worker
                 threading.Thread(target=self._retire, args=(worker,), daemon=True).start()
-        return self._spawn()
+        return self.spawn()
 
     def release(self, worker: _Worker, *, healthy: bool) -> None:
         """Give a worker back after a query; unhealthy or stale workers are replaced."""
@@ -423,7 +423,7 @@ class _ProcessPool:
             try:
                 self._ensure_snapshot()
                 if need_start:
-                    worker = self._spawn()
+                    worker = self.spawn()
                     with self._lock:
                         if self._closed or worker.generation != self._generation:
                             stale = True
@@ -713,7 +713,8 @@ class Executor:
         pool = self._pool
         for attempt in (1, 2):
             try:
-                worker = pool.acquire()
+                # The retry takes a new process: idle ones may have died together (OOM killer).
+                worker = pool.acquire() if attempt == 1 else pool.spawn()
             except BaseException:
                 self._slots.release()
                 raise

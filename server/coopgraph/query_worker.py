@@ -172,19 +172,19 @@ def _worker_main(conn: Connection, snapshot: str, isolate_network: bool) -> None
     """Body of a worker process: open the snapshot read-only, serve requests until EOF."""
     isolated = _isolate_network() if isolate_network else False
     try:
-        store = ox.Store.read_only(snapshot)
-    except Exception as exc:  # noqa: BLE001
-        conn.send(("fatal", str(exc)))
-        return
-    conn.send(("ready", os.getpid(), isolated))
-    while True:
         try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return  # the parent is gone
-        if request is None:
+            store = ox.Store.read_only(snapshot)
+        except Exception as exc:  # noqa: BLE001
+            conn.send(("fatal", str(exc)))
             return
-        if request["op"] == "query":
-            _serve_query(conn, store, request)
-        elif request["op"] == "parse":
-            _serve_parse(conn, request)
+        conn.send(("ready", os.getpid(), isolated))
+        while True:
+            request = conn.recv()
+            if request is None:
+                return
+            if request["op"] == "query":
+                _serve_query(conn, store, request)
+            elif request["op"] == "parse":
+                _serve_parse(conn, request)
+    except (EOFError, OSError):
+        return  # the parent is gone or gave up on this query (closed the socket): just exit

@@ -1,0 +1,529 @@
+"""The executor: time limits that really stop work, concurrency, sizes, safety, datasets.
+
+Worker processes are real here (that is the point), so the executors are shared per module
+where a test does not need its own limits, and time limits are short. No timing
+micro-benchmarks: tests assert completion, ordering and process state.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from coopgraph import query_worker
+from coopgraph.executor import (
+    Executor,
+    Limits,
+    QueryBusy,
+    QueryInfo,
+    QueryRefused,
+    QueryTimeout,
+    ResultTooLarge,
+)
+from coopgraph.store import (
+    RDF_FORMATS,
+    RESULT_FORMATS,
+    OxigraphStore,
+    QuerySyntaxError,
+    StoreError,
+    open_store,
+)
+
+G1 = "http://example.org/graph/one"
+G2 = "http://example.org/graph/two"
+P = "http://example.org/p"
+DATA = f"""
+INSERT DATA {{
+  <http://example.org/d> <{P}> "default" .
+  GRAPH <{G1}> {{ <http://example.org/a> <{P}> "one" . _:b <{P}> "blank" }}
+  GRAPH <{G2}> {{ <http://example.org/b> <{P}> "two" }}
+}}
+"""
+
+#: Pure computation on constants (27·10⁹ combinations): never ends within a test's limit.
+_VALUES = " ".join(str(i) for i in range(3000))
+SLOW = (
+    f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {_VALUES} }} VALUES ?b {{ {_VALUES} }} "
+    f"VALUES ?c {{ {_VALUES} }} }}"
+)
+#: 40 000 rows, about 2.5 MB of JSON, from a short text.
+_HUNDRED = " ".join(str(i) for i in range(200))
+BIG = f"SELECT ?a ?b WHERE {{ VALUES ?a {{ {_HUNDRED} }} VALUES ?b {{ {_HUNDRED} }} }}"
+CHEAP = f"SELECT ?o WHERE {{ ?s <{P}> ?o }}"
+
+
+def objects(ex: Executor, query: str, **kwargs: object) -> set[str]:
+    body = b"".join(ex.run_query(query, media_type="text/csv", **kwargs))  # type: ignore[arg-type]
+    rows = list(csv.reader(io.StringIO(body.decode())))
+    return {row[0] for row in rows[1:]}
+
+
+def wait_warm(ex: Executor, count: int, limit_s: float = 60.0) -> None:
+    """Wait until the pool has ``count`` idle workers (the pool warms up in the background)."""
+    assert ex._pool is not None
+    end = time.monotonic() + limit_s
+    while len(ex._pool.idle_workers()) < count:
+        assert time.monotonic() < end, "the pool did not warm up"
+        time.sleep(0.05)
+
+
+def gone(pid: int) -> bool:
+    """True when the process no longer exists at all: killed *and* reaped (not a zombie)."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+class Listener:
+    """TCP listener on 127.0.0.1 counting connections; ``hold`` keeps them open, silent."""
+
+    def __init__(self, *, hold: bool = False) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/sparql"
+        self.connections = 0
+        self.hold = hold
+        self.held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            if self.hold:
+                self.held.append(conn)
+            else:
+                conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
+    st = open_store(tmp_path_factory.mktemp("executor") / "store")
+    st.update(DATA)
+    yield st
+    st.close()
+
+
+@pytest.fixture(scope="module")
+def ex(store: OxigraphStore) -> Iterator[Executor]:
+    executor = Executor(store, limits=Limits(timeout_s=2.0, pool_size=2, max_concurrent=6))
+    yield executor
+    executor.close()
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def test_select_json(ex: Executor) -> None:
+    body = b"".join(ex.run_query(CHEAP, media_type="application/sparql-results+json"))
+    values = {b["o"]["value"] for b in json.loads(body)["results"]["bindings"]}
+    assert values == {"default", "one", "blank", "two"}
+
+
+def test_ask_construct_describe(ex: Executor) -> None:
+    assert b"true" in b"".join(ex.run_query(f"ASK {{ ?s <{P}> 'two' }}"))
+    turtle = b"".join(ex.run_query(f"CONSTRUCT WHERE {{ ?s <{P}> 'one' }}"))
+    assert b"http://example.org/a" in turtle
+    nt = b"".join(
+        ex.run_query("DESCRIBE <http://example.org/b>", media_type="application/n-triples")
+    )
+    assert b'"two"' in nt
+
+
+def test_every_media_type_serialises(ex: Executor) -> None:
+    for media_type in RESULT_FORMATS:
+        assert b"".join(ex.run_query(CHEAP, media_type=media_type))
+    for media_type in RDF_FORMATS:
+        assert b"".join(ex.run_query(f"CONSTRUCT WHERE {{ ?s <{P}> ?o }}", media_type=media_type))
+
+
+def test_media_type_must_suit_the_form(ex: Executor) -> None:
+    with pytest.raises(ValueError, match="cannot carry"):
+        ex.run_query(CHEAP, media_type="text/turtle")
+    with pytest.raises(ValueError, match="unsupported"):
+        ex.run_query(CHEAP, media_type="image/png")
+
+
+def test_inspect(ex: Executor, store: OxigraphStore) -> None:
+    info = ex.inspect(f"PREFIX ex: <http://example.org/> SELECT * FROM <{G1}> {{ ?s ?p ?o }}")
+    assert isinstance(info, QueryInfo)
+    assert info.form == "SELECT"
+    assert info.from_graphs == (G1,)
+    assert info.default_media_type == "application/sparql-results+json"
+    assert ex.inspect("DESCRIBE <http://example.org/a>").media_types == tuple(RDF_FORMATS)
+    assert ex.inspect("ask {}").form == "ASK"
+
+
+def test_inspect_reports_syntax_errors_with_position(ex: Executor) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        ex.inspect("SELECT * WHERE {\n  ?s ?p }")
+    assert (caught.value.line, caught.value.column) == (2, 10)  # type: ignore[attr-defined]
+    with pytest.raises(QuerySyntaxError):
+        ex.inspect("INSERT DATA { <a:a> <a:b> <a:c> }")  # an update is not a query
+
+
+def test_inspect_does_not_wait_for_an_expensive_parse_check(store: OxigraphStore) -> None:
+    """An eager query on constants is still computing after parse_check_s: it parsed."""
+    with Executor(store, limits=Limits(timeout_s=5, parse_check_s=0.3, pool_size=1)) as ex:
+        started = time.monotonic()
+        assert ex.inspect(SLOW).form == "SELECT"
+        assert time.monotonic() - started < 5  # bounded by parse_check_s, not by the query
+
+
+def test_run_query_syntax_error_before_any_byte(ex: Executor) -> None:
+    with pytest.raises(QuerySyntaxError):
+        ex.run_query("SELECT * WHERE { ?s ?p }")
+    assert objects(ex, CHEAP)  # the worker that answered the error still serves
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def test_union_default_graph(ex: Executor) -> None:
+    """The default graph is the union of all graphs (the store's default graph included)."""
+    assert objects(ex, CHEAP) == {"default", "one", "blank", "two"}
+
+
+def test_separate_default_graph(store: OxigraphStore) -> None:
+    with Executor(store, union_default_graph=False, limits=Limits(pool_size=1)) as ex:
+        assert objects(ex, CHEAP) == {"default"}
+        assert objects(ex, f"SELECT ?o {{ GRAPH <{G2}> {{ ?s <{P}> ?o }} }}") == {"two"}
+
+
+def test_from_replaces_the_union(ex: Executor) -> None:
+    assert objects(ex, f"SELECT ?o FROM <{G1}> WHERE {{ ?s <{P}> ?o }}") == {"one", "blank"}
+    query = f"SELECT ?o FROM NAMED <{G2}> WHERE {{ GRAPH ?g {{ ?s <{P}> ?o }} }}"
+    assert objects(ex, query) == {"two"}
+
+
+def test_protocol_graphs_override_the_dataset(ex: Executor) -> None:
+    assert objects(ex, CHEAP, default_graphs=[G2]) == {"two"}
+    query = f"SELECT ?o WHERE {{ GRAPH ?g {{ ?s <{P}> ?o }} }}"
+    assert objects(ex, query, named_graphs=[G1]) == {"one", "blank"}
+    query = f"SELECT ?o FROM <{G1}> WHERE {{ ?s <{P}> ?o }}"
+    assert objects(ex, query, default_graphs=[G2]) == {"two"}
+
+
+def test_graphs_not_in_the_store_are_refused(ex: Executor, listener: Listener) -> None:
+    with pytest.raises(QueryRefused, match="not a graph of this store"):
+        ex.run_query(f"SELECT * FROM <{listener.url}> WHERE {{ ?s ?p ?o }}")
+    with pytest.raises(QueryRefused):
+        ex.inspect(f"SELECT * FROM NAMED <{listener.url}> WHERE {{ ?s ?p ?o }}")
+    with pytest.raises(QueryRefused):
+        ex.run_query(CHEAP, default_graphs=[listener.url])
+    with pytest.raises(QueryRefused):
+        ex.run_query(CHEAP, named_graphs=[listener.url])
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+# --------------------------------------------------------------------------- network
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
+        "PREFIX : <{url}#> SELECT * WHERE {{ SERVICE:x {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ BIND(<{url}> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+    ],
+)
+def test_service_refused_without_connection(
+    ex: Executor, listener: Listener, template: str
+) -> None:
+    query = template.format(url=listener.url)
+    with pytest.raises(QueryRefused):
+        ex.inspect(query)
+    with pytest.raises(QueryRefused):
+        ex.run_query(query)
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "LOAD <{url}>",
+        "LOAD SILENT <{url}> INTO GRAPH <http://example.org/graph/x>",
+        "PREFIX : <{url}#> LOAD:x",
+        "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    ],
+)
+def test_update_load_and_service_refused_without_connection(
+    ex: Executor, listener: Listener, template: str
+) -> None:
+    with pytest.raises(QueryRefused):
+        ex.run_update(template.format(url=listener.url))
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+def test_workers_have_no_network_when_nothing_is_allowed(ex: Executor, listener: Listener) -> None:
+    """Defence in depth: a SERVICE sent to a worker past the text checks cannot connect."""
+    assert ex._pool is not None
+    worker = ex._pool.acquire()
+    try:
+        if not worker.isolated:
+            pytest.skip("this kernel refuses unprivileged network namespaces")
+        worker.conn.send(
+            {
+                "op": "query",
+                "text": f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
+                "media_type": "application/sparql-results+json",
+                "max_result_bytes": 10_000,
+                "dataset": {
+                    "union_default_graph": True,
+                    "default_graphs": None,
+                    "named_graphs": None,
+                    "base_iri": None,
+                    "has_dataset_clause": False,
+                },
+            }
+        )
+        assert worker.conn.poll(10)
+        message = worker.conn.recv()
+        while message[0] == "chunk":
+            message = worker.conn.recv()
+        assert message[0] == "error"
+    finally:
+        ex._pool.release(worker, healthy=True)
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+def test_allowed_service_is_called_and_time_limited(store: OxigraphStore) -> None:
+    """pyoxigraph does fetch SERVICE IRIs; an allowed one that never answers hits the limit."""
+    hole = Listener(hold=True)
+    try:
+        limits = Limits(timeout_s=1.0, pool_size=1, service_allowlist=(hole.url,))
+        with Executor(store, limits=limits) as ex:
+            query = f"SELECT * WHERE {{ SERVICE <{hole.url}> {{ ?s ?p ?o }} }}"
+            assert ex.inspect(query).services == (hole.url,)
+            with pytest.raises(QueryTimeout):
+                ex.run_query(query)
+            assert objects(ex, CHEAP)  # and the executor keeps serving
+        assert hole.connections >= 1
+    finally:
+        hole.close()
+
+
+# --------------------------------------------------------------------------- time limit
+
+
+def test_timeout_kills_and_reaps_the_worker(ex: Executor) -> None:
+    assert ex._pool is not None
+    seen: set[int] = set()
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            b"".join(ex.run_query(SLOW))
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    while thread.is_alive():
+        seen |= {w.process.pid for w in ex._pool.live_workers()}
+        time.sleep(0.05)
+    thread.join()
+    assert len(outcome) == 1 and isinstance(outcome[0], QueryTimeout)
+    live = {w.process.pid for w in ex._pool.live_workers()}
+    killed = seen - live
+    assert killed, "the worker that timed out should have been replaced"
+    assert all(gone(pid) for pid in killed)  # killed and reaped: no zombie
+    assert objects(ex, CHEAP)  # other queries are served after a timeout
+
+
+def test_cheap_queries_flow_while_two_slow_ones_run(store: OxigraphStore) -> None:
+    limits = Limits(timeout_s=6.0, pool_size=3, max_concurrent=8, queue_wait_s=5.0)
+    with Executor(store, limits=limits) as ex:
+        wait_warm(ex, 3)
+        finished: list[tuple[str, float, str]] = []
+        lock = threading.Lock()
+
+        def slow() -> None:
+            try:
+                b"".join(ex.run_query(SLOW))
+                result = "done"
+            except QueryTimeout:
+                result = "timeout"
+            with lock:
+                finished.append(("slow", time.monotonic(), result))
+
+        def cheap() -> None:
+            for _ in range(5):
+                result = "ok" if objects(ex, CHEAP) == {"default", "one", "blank", "two"} else "?"
+                with lock:
+                    finished.append(("cheap", time.monotonic(), result))
+
+        slow_threads = [threading.Thread(target=slow) for _ in range(2)]
+        for thread in slow_threads:
+            thread.start()
+        time.sleep(0.3)  # both slow queries are now evaluating
+        cheap_threads = [threading.Thread(target=cheap) for _ in range(4)]
+        for thread in cheap_threads:
+            thread.start()
+        for thread in cheap_threads + slow_threads:
+            thread.join(60)
+        cheap_done = [t for kind, t, _ in finished if kind == "cheap"]
+        slow_done = [t for kind, t, _ in finished if kind == "slow"]
+        assert len(cheap_done) == 20 and all(r == "ok" for k, _, r in finished if k == "cheap")
+        assert [r for k, _, r in finished if k == "slow"] == ["timeout", "timeout"]
+        assert max(cheap_done) < min(slow_done)
+
+
+# --------------------------------------------------------------------------- other limits
+
+
+def test_query_length_limit(store: OxigraphStore) -> None:
+    with Executor(store, limits=Limits(max_query_chars=50, pool_size=1)) as ex:
+        long_query = "SELECT * WHERE { ?s ?p ?o } " + "#" * 50
+        with pytest.raises(QueryRefused) as caught:
+            ex.run_query(long_query)
+        assert caught.value.http_status == 413
+        with pytest.raises(QueryRefused):
+            ex.inspect(long_query)
+        with pytest.raises(QueryRefused):
+            ex.run_update("INSERT DATA { <a:a> <a:b> <a:c> } " + "#" * 50)
+
+
+def test_concurrency_limit_answers_busy(store: OxigraphStore) -> None:
+    with Executor(store, limits=Limits(max_concurrent=1, queue_wait_s=0.1, pool_size=1)) as ex:
+        stream = ex.run_query(BIG)  # more than one chunk: the query holds its slot
+        assert next(iter(stream))
+        started = time.monotonic()
+        with pytest.raises(QueryBusy):
+            ex.run_query(CHEAP)
+        assert time.monotonic() - started < 5
+        stream.close()  # type: ignore[attr-defined]
+        assert objects(ex, CHEAP)
+
+
+def test_result_too_large_before_the_first_byte(store: OxigraphStore) -> None:
+    with Executor(store, limits=Limits(max_result_bytes=1000, pool_size=1)) as ex:
+        with pytest.raises(ResultTooLarge):
+            ex.run_query(BIG)
+        assert objects(ex, CHEAP)  # small results still pass
+
+
+def test_result_too_large_mid_stream(store: OxigraphStore) -> None:
+    limit = 300_000
+    with Executor(store, limits=Limits(max_result_bytes=limit, pool_size=1)) as ex:
+        received = 0
+        with pytest.raises(ResultTooLarge):
+            for chunk in ex.run_query(BIG):
+                received += len(chunk)
+        assert 0 < received <= limit
+        assert objects(ex, CHEAP)
+
+
+def test_closing_a_stream_early_frees_the_slot(store: OxigraphStore) -> None:
+    with Executor(store, limits=Limits(max_concurrent=1, queue_wait_s=2, pool_size=1)) as ex:
+        for _ in range(3):
+            stream = ex.run_query(BIG)
+            next(iter(stream))
+            stream.close()  # type: ignore[attr-defined]
+        assert objects(ex, CHEAP)
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+def test_a_crashed_worker_is_replaced(ex: Executor) -> None:
+    assert ex._pool is not None
+    wait_warm(ex, 1)
+    for worker in ex._pool.idle_workers():
+        os.kill(worker.process.pid, signal.SIGKILL)
+    assert objects(ex, CHEAP)  # retried on a fresh worker
+    wait_warm(ex, 2)  # and the pool refills
+
+
+def test_writes_are_seen_after_changed(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    try:
+        with Executor(store, limits=Limits(pool_size=1)) as ex:
+            assert objects(ex, CHEAP) == set()
+            x = f'<http://example.org/x> <{P}> "new"'
+            ex.run_update(f"INSERT DATA {{ GRAPH <{G1}> {{ {x} }} }}")
+            assert objects(ex, CHEAP) == {"new"}
+            store.add_to_graph(G2, f'<http://example.org/y> <{P}> "gsp" .')  # writes elsewhere
+            ex.changed()
+            assert objects(ex, CHEAP) == {"new", "gsp"}
+    finally:
+        store.close()
+
+
+def test_in_memory_store_works_through_a_snapshot() -> None:
+    store = open_store(None)
+    store.update(DATA)
+    with Executor(store, limits=Limits(pool_size=1)) as ex:
+        assert objects(ex, CHEAP) == {"default", "one", "blank", "two"}
+        ex.run_update(f'INSERT DATA {{ <http://example.org/z> <{P}> "later" }}')
+        assert "later" in objects(ex, CHEAP)
+
+
+def test_close_leaves_no_process_and_no_snapshot(store: OxigraphStore) -> None:
+    ex = Executor(store, limits=Limits(pool_size=2, timeout_s=5))
+    wait_warm(ex, 2)
+    assert ex._pool is not None
+    stream = ex.run_query(BIG)  # a busy worker too
+    next(iter(stream))
+    pids = [w.process.pid for w in ex._pool.live_workers()]
+    root = ex._pool._root
+    assert len(pids) >= 2 and root.exists()
+    ex.close()
+    assert all(gone(pid) for pid in pids)
+    assert not root.exists()
+    stream.close()  # type: ignore[attr-defined]
+
+
+def test_thread_fallback_answers_and_times_out(store: OxigraphStore) -> None:
+    """Without worker processes the time limit only stops waiting (documented limitation)."""
+    with Executor(store, limits=Limits(timeout_s=1.0), use_processes=False) as ex:
+        assert objects(ex, CHEAP) == {"default", "one", "blank", "two"}
+        with pytest.raises(QueryTimeout):
+            ex.run_query(SLOW)
+        with pytest.raises(QuerySyntaxError):
+            ex.run_query("SELECT * WHERE {")
+
+
+def test_worker_format_tables_match_the_store() -> None:
+    assert query_worker.RESULT_FORMATS == RESULT_FORMATS
+    assert query_worker.RDF_FORMATS == RDF_FORMATS
+
+
+def test_store_errors_are_store_errors(ex: Executor) -> None:
+    """An evaluation error (not syntax) is a StoreError raised before any byte."""
+    with pytest.raises(StoreError):
+        ex.run_update("DROP GRAPH <http://example.org/graph/missing>")
