@@ -169,6 +169,11 @@ CASES: list[tuple[str, str, str, str, str, str, str]] = [
      f"cg:mergedInto person:jeanne-test ; dcterms:source {SRC} .",
      "actor:c-merged", "organisation-mergedInto-class", "Violation",
      "cg:mergedInto doit désigner", "cg:mergedInto must point"),
+    ("mergerOf-territory",
+     f'actor:c-merger a cg:LocalGovernmentNetwork ; skos:prefLabel "A"@fr ; '
+     f"cg:mergerOf territory:testland ; dcterms:source {SRC} .",
+     "actor:c-merger", "organisation-mergerOf-class", "Violation",
+     "cg:mergerOf doit désigner", "cg:mergerOf must point"),
     ("staff-literal",
      f'actor:c-staff a cg:PublicBody ; skos:prefLabel "A"@fr ; cg:staff 28 ; '
      f"dcterms:source {SRC} .",
@@ -337,6 +342,11 @@ CASES: list[tuple[str, str, str, str, str, str, str]] = [
      f"cg:governs territory:c-one-way ; dcterms:source {SRC} .",
      "territory:c-one-way", "territory-governs-inverse", "Warning",
      "cg:governs et cg:governedBy", "cg:governs and cg:governedBy"),
+    ("venue-country-not-country",
+     f'territory:c-venue-2 a cg:Venue ; skos:prefLabel "A"@fr ; '
+     f"cg:country territory:testville ; dcterms:source {SRC} .",
+     "territory:c-venue-2", "territory-country-is-country", "Violation",
+     "territoire de niveau pays", "territory of level country"),
     ("venue-no-country",
      f'territory:c-venue a cg:Venue ; skos:prefLabel "A"@fr ; '
      f"cg:withinTerritory territory:testville ; dcterms:source {SRC} .",
@@ -727,7 +737,16 @@ CASES: list[tuple[str, str, str, str, str, str, str]] = [
      " skos:inScheme territory:testland .",
      "theme:c-3", "concept-inScheme-class", "Violation",
      "skos:inScheme doit désigner", "skos:inScheme must point"),
-    # --- dates --------------------------------------------------------------------------------
+    # --- forbidden statements ----------------------------------------------------------------
+    ("involves-asserted",
+     "project:c-involves cg:involves actor:reseau-test .",
+     "project:c-involves", "involves-not-asserted", "Violation",
+     "cg:involves est inféré", "cg:involves is inferred"),
+    ("same-as",
+     "actor:c-same-as owl:sameAs <http://www.wikidata.org/entity/Q90> .",
+     "actor:c-same-as", "sameAs-not-used", "Violation",
+     "Pas d'owl:sameAs", "No owl:sameAs"),
+    # --- dates -----------------------------------------------------------------------------
     ("date-start-string",
      'membership:c-date-1 schema:startDate "juillet 1999" .',
      "membership:c-date-1", "startDate-type", "Violation",
