@@ -527,3 +527,69 @@ def test_store_errors_are_store_errors(ex: Executor) -> None:
     """An evaluation error (not syntax) is a StoreError raised before any byte."""
     with pytest.raises(StoreError):
         ex.run_update("DROP GRAPH <http://example.org/graph/missing>")
+
+
+def test_limits_are_validated() -> None:
+    with pytest.raises(ValueError):
+        Limits(timeout_s=0)
+    with pytest.raises(ValueError):
+        Limits(max_concurrent=0)
+    with pytest.raises(ValueError):
+        Limits(service_allowlist="http://example.org/sparql")  # type: ignore[arg-type]
+
+
+ORPHAN_SCRIPT = """
+import sys, time
+from coopgraph.executor import Executor, Limits
+from coopgraph.store import open_store
+ex = Executor(open_store(sys.argv[1]), limits=Limits(timeout_s=600, pool_size=1))
+try:
+    ex.inspect("ASK {}")  # a worker is up
+    print(" ".join(str(w.process.pid) for w in ex._pool.live_workers()), flush=True)
+    b"".join(ex.run_query(sys.argv[2]))
+finally:
+    time.sleep(600)
+"""
+
+
+def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
+    """A SIGKILLed server cannot clean up: its workers notice and exit, even mid-query."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_SCRIPT, str(tmp_path / "store"), SLOW],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert pids
+        time.sleep(0.5)  # the slow query is evaluating in a worker
+    finally:
+        proc.kill()
+        proc.wait()
+    end = time.monotonic() + 10
+    while time.monotonic() < end and not all(_not_running(pid) for pid in pids):
+        time.sleep(0.1)
+    assert all(_not_running(pid) for pid in pids)
+
+
+def _not_running(pid: int) -> bool:
+    """Gone, or a zombie waiting for init to reap it (it no longer runs either way)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state == "Z"
+
+
+def test_read_only_store_is_served(tmp_path: Path) -> None:
+    """``coopgraph serve --read-only``: the snapshot is taken from a read-only instance."""
+    writer = open_store(tmp_path / "store")
+    writer.update(DATA)
+    writer.close()
+    store = open_store(tmp_path / "store", read_only=True)
+    with Executor(store, limits=Limits(pool_size=1)) as ex:
+        assert objects(ex, CHEAP) == {"default", "one", "blank", "two"}

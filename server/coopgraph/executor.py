@@ -115,9 +115,9 @@ class ExecutorError(Exception):
 class QueryRefused(ExecutorError):
     """The text asks for something this endpoint does not do (too long, SERVICE, LOAD, ...)."""
 
-    http_status = 400
+    http_status = 403
 
-    def __init__(self, message: str, *, http_status: int = 400) -> None:
+    def __init__(self, message: str, *, http_status: int = 403) -> None:
         super().__init__(message)
         self.http_status = http_status
 
@@ -137,7 +137,7 @@ class QueryBusy(ExecutorError):
 class ResultTooLarge(ExecutorError):
     """The serialised result exceeds ``Limits.max_result_bytes``."""
 
-    http_status = 400
+    http_status = 413
 
 
 # --------------------------------------------------------------------------- public types
@@ -162,6 +162,17 @@ class Limits:
     pool_size: int = 2
     #: longest wait for the parse check of :meth:`Executor.inspect` (see there).
     parse_check_s: float = 2.0
+
+    def __post_init__(self) -> None:
+        """Refuse settings that would silently disable a limit (a typo must not open the door)."""
+        if not self.timeout_s > 0 or not self.parse_check_s > 0:
+            raise ValueError("timeout_s and parse_check_s must be positive")
+        if self.max_query_chars < 1 or self.max_result_bytes < 1:
+            raise ValueError("max_query_chars and max_result_bytes must be positive")
+        if self.max_concurrent < 1 or self.pool_size < 0 or self.queue_wait_s < 0:
+            raise ValueError("max_concurrent must be ≥ 1, pool_size and queue_wait_s ≥ 0")
+        if isinstance(self.service_allowlist, str):
+            raise ValueError("service_allowlist is a tuple of IRIs, not one string")
 
 
 @dataclass(frozen=True)
@@ -264,7 +275,7 @@ class _ProcessPool:
             target = self._root / f"snapshot-{generation}-{next(self._serial)}"
             engine = self._store.engine
             if self._store.path is not None:
-                with contextlib.suppress(OSError):
+                with contextlib.suppress(OSError, RuntimeError):
                     engine.flush()  # a store opened read-only cannot flush, nor needs to
                 engine.backup(str(target))
             else:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import threading
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -168,9 +170,24 @@ def main() -> None:
     _worker_main(Connection(int(fd)), snapshot, isolate)
 
 
+def _watch_parent(parent: int) -> None:
+    """Exit when the parent dies, even in the middle of a long evaluation.
+
+    Without this, a worker busy with an expensive query would outlive a killed server until
+    its next write to the socket. (``PR_SET_PDEATHSIG`` is tied to the parent *thread*, and
+    request threads come and go, so it would kill healthy workers.)
+    """
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 def _worker_main(conn: Connection, snapshot: str, isolate_network: bool) -> None:
     """Body of a worker process: open the snapshot read-only, serve requests until EOF."""
-    isolated = _isolate_network() if isolate_network else False
+    parent = os.getppid()
+    isolated = _isolate_network() if isolate_network else False  # while single-threaded
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     try:
         try:
             store = ox.Store.read_only(snapshot)
