@@ -57,7 +57,7 @@ from rdflib.term import Node
 
 from .config import Sources
 from .namespaces import PREFIXES
-from .rdfio import EXTENSIONS, RdfParseError, parse_file
+from .rdfio import RdfParseError, parse_file
 
 LANGS = ("en", "fr")
 OUTPUT_FORMATS = ("text", "json", "turtle")
@@ -82,10 +82,10 @@ _SHORT_BY_LENGTH = sorted(_SHORT.items(), key=lambda kv: -len(kv[1]))
 
 
 def _rdf_files(folder: Path) -> list[Path]:
-    """Every RDF file (by extension) under ``folder``, in a stable order."""
+    """The ``*.ttl`` files of ``folder``, sorted: the same files the build reads."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in EXTENSIONS)
+    return sorted(p for p in folder.glob("*.ttl") if p.is_file())
 
 
 def _load_folder(folder: Path) -> Graph:
@@ -237,6 +237,7 @@ _TEXTS = {
         "value": "value",
         "of": "of",
         "shape": "shape",
+        "sep": ": ",
     },
     "fr": {
         "conforms": "Conforme",
@@ -246,6 +247,7 @@ _TEXTS = {
         "value": "valeur",
         "of": "de",
         "shape": "forme",
+        "sep": " : ",  # French typography: a space before the colon
     },
 }
 
@@ -275,10 +277,9 @@ class Report:
         t = _TEXTS.get(self.lang, _TEXTS["en"])
         counts = t["counts"].format(v=self.count("Violation"), w=self.count("Warning"))
         if not self.conforms:
-            return f"{t['not']}: {counts}." if self.lang == "en" else f"{t['not']} : {counts}."
+            return f"{t['not']}{t['sep']}{counts}."
         note = t["warn_note"] if self.count("Warning") else ""
-        sep = ": " if self.lang == "en" else " : "
-        return f"{t['conforms']}{sep}{counts}{note}."
+        return f"{t['conforms']}{t['sep']}{counts}{note}."
 
     def to_text(self) -> str:
         """Results grouped by focus node, most severe first, then the summary line."""
