@@ -31,6 +31,7 @@ is evaluated in threads: the time limit then only stops *waiting* (see docs/limi
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import os
@@ -42,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -577,6 +579,9 @@ class Executor:
         if use_processes and not isinstance(store, OxigraphStore):
             raise TypeError("worker processes need an OxigraphStore")
         self._pool = _ProcessPool(store, self.limits) if use_processes else None
+        # An executor that is dropped without close() (a test, a crashed app factory) still
+        # stops its workers and removes its snapshots, at collection or at interpreter exit.
+        self._finalizer = weakref.finalize(self, self._pool.close) if self._pool else None
         self._write_lock = threading.Lock()
 
     # -- checks
@@ -590,7 +595,7 @@ class Executor:
                 f"{self.limits.max_query_chars}",
                 http_status=413,
             )
-        analysis = sparql_safety.analyse(text, base_iri=base_iri)
+        analysis = _analyse(text, base_iri)
         services: list[str] = []
         for ref in analysis.services:
             if ref.iri is None:
@@ -890,7 +895,7 @@ class Executor:
                 f"{self.limits.max_query_chars}",
                 http_status=413,
             )
-        analysis = sparql_safety.analyse(update_text, base_iri=base_iri)
+        analysis = _analyse(update_text, base_iri)
         if analysis.loads:
             ref = analysis.loads[0]
             raise QueryRefused(
@@ -916,14 +921,21 @@ class Executor:
 
     def close(self) -> None:
         """Stop every worker process and remove the snapshots; the store is not closed."""
-        if self._pool is not None:
-            self._pool.close()
+        if self._finalizer is not None:
+            self._finalizer()  # runs pool.close() once, however often close() is called
 
     def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@functools.lru_cache(maxsize=32)
+def _analyse(text: str, base_iri: str | None) -> sparql_safety.Analysis:
+    """The text analysis, cached: the web layer calls inspect() then run_query() on one text,
+    and a 100 000-character query takes a noticeable fraction of a second to tokenise twice."""
+    return sparql_safety.analyse(text, base_iri=base_iri)
 
 
 def _syntax_error(message: str) -> QuerySyntaxError:
