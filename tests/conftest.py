@@ -108,7 +108,7 @@ def start_server(config: dict[str, Any]) -> LiveServer:
 
     settings = {"BASE": BASE, "ADMIN_TOKEN": ADMIN_TOKEN, "ACCESS_LOG": True} | config
     app = create_app(settings)
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)  # port 0: no race for a port
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True, name="live-server")
     thread.start()

@@ -8,7 +8,9 @@ text bodies with the right status; every request gets one JSON access-log line.
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from typing import Any
 
 from flask import Flask, Response, request
@@ -57,6 +59,17 @@ def _settings(overrides: dict[str, Any] | None) -> dict[str, Any]:
     settings["PROTECTED_GRAPHS"] = frozenset(settings["PROTECTED_GRAPHS"])
     settings["SERVICE_ALLOWLIST"] = list(settings["SERVICE_ALLOWLIST"] or [])
     return settings
+
+
+def _server_log() -> None:
+    """Send ``coopgraph.web`` messages (warnings, tracebacks of failures) to stderr."""
+    log = logging.getLogger("coopgraph.web")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.INFO)
 
 
 def _cors(app: Flask) -> None:
@@ -108,6 +121,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for module in (sparql, update, gsp, description, health):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
+    _server_log()
     init_access_log(app)
     _cors(app)
     if settings["TRUSTED_PROXIES"]:

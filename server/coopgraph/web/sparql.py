@@ -18,6 +18,7 @@ from .backend import ClosingIterator
 from .description import service_description
 from .errors import ApiError
 from .negotiation import content_type, negotiate
+from .page import query_page, wants_html
 from .params import body_text, dataset_params
 from .service import service
 
@@ -68,6 +69,8 @@ def sparql() -> Response:
     """Answer a query (or describe the service when there is none)."""
     query = _read_query()
     if query is None:
+        if "format" not in request.args and wants_html():
+            return query_page(request.base_url)
         return service_description()
     note_query(query)
     if not query.strip():
