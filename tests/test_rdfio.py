@@ -267,3 +267,16 @@ def test_remote_jsonld_context_is_never_fetched(
     assert "remote JSON-LD @context" in str(info.value)
     assert str(info.value).startswith(f"{path}: ")
     _assert_no_connection(listener)
+
+
+def test_terms_equal_those_of_rdflibs_own_parser(tmp_path: Path) -> None:
+    """Simple literals come without an explicit xsd:string, as rdflib writes them, so that
+    code comparing with ``Literal("fr")`` works on what we parse."""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    text = TURTLE + f'<{EX}a> <{EX}code> "fr" ; <{EX}n> 1.5 ; <{EX}d> "2003"^^<{xsd}gYear> .\n'
+    path = tmp_path / "terms.ttl"
+    path.write_text(text, encoding="utf-8")
+    ours = read_graph([path])
+    assert (URIRef(EX + "a"), URIRef(EX + "code"), Literal("fr")) in ours
+    theirs = Graph().parse(data=text, format="turtle")
+    assert isomorphic(ours, theirs)

@@ -54,6 +54,8 @@ FORMAT_NAMES: dict[str, ox.RdfFormat] = {
 
 #: pyoxigraph's "Parser error at line 3 column 8: …", "… at line 3 between columns 8 and 19: …",
 #: "… between line 3 column 8 and line 4 column 1: …": the position is in our prefix already.
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
 _OX_POSITION = re.compile(r"^Parser error (?:at|between) [^:]*: (?P<reason>.*)$", re.DOTALL)
 
 
@@ -164,6 +166,10 @@ def _to_rdflib(term: object, name: str) -> Node:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            # rdflib writes a simple literal without datatype; "x" and "x"^^xsd:string are
+            # the same RDF 1.1 term but different rdflib terms, so match rdflib's own parser.
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise RdfParseError(name, f"unsupported RDF term (triple terms are not supported): {term}")
 
