@@ -143,6 +143,32 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def reference_markdown() -> str:
+    """The CLI reference (docs/cli.md), generated from the parser so it cannot drift."""
+    import os
+
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal: fix it for a stable file
+    try:
+        return _reference_markdown()
+    finally:
+        if saved is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = saved
+
+
+def _reference_markdown() -> str:
+    top = parser()
+    parts = ["# Command-line reference\n",
+             "Generated from `coopgraph --help`; `tests/test_cli_docs.py` keeps it current.\n",
+             "```text", top.format_help().rstrip(), "```\n"]
+    subparsers = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in subparsers.choices.items():
+        parts += [f"## coopgraph {name}\n", "```text", sub.format_help().rstrip(), "```\n"]
+    return "\n".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
