@@ -228,3 +228,25 @@ def test_prefix_names_that_spell_keywords_are_not_keywords() -> None:
     text = "PREFIX load: <http://ex.org/l#> PREFIX from: <http://ex.org/f#> INSERT DATA { }"
     result = analyse(text)
     assert result.loads == [] and result.from_graphs == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * { " + "SERVICE ?x {} " * 7000 + "}",
+        "".join(f"PREFIX p{i}: <http://e/{i}/> " for i in range(1200))
+        + "SELECT * { "
+        + "".join(f"SERVICE p{i}:x {{}} " for i in range(1200))
+        + "}",
+        'SELECT * { ?s ?p """' + 'a"b""c ' * 12000 + " }",
+        "SELECT * { FILTER(" + "?a<?b&&" * 12000 + "true) }",
+    ],
+)
+def test_analysis_of_crafted_texts_stays_linear(text: str) -> None:
+    """Thousands of references × thousands of declarations or variables: no quadratic blow-up.
+
+    The bound is generous (a loaded CI machine); a quadratic regression takes minutes here.
+    """
+    started = time.monotonic()
+    analyse(text[:100_000])
+    assert time.monotonic() - started < 10

@@ -25,6 +25,7 @@ network namespace of their own and cannot open any connection at all.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -156,29 +157,41 @@ def _scan(text: str, *, recognise_iris: bool) -> _Scan:
 
 
 def _strictly_inside(spans: list[tuple[int, int]], offset: int) -> bool:
-    return any(start < offset < end for start, end in spans)
+    """True if ``offset`` falls inside (not at the start of) one of the sorted, disjoint spans.
+
+    Bisection, not a scan: a crafted text can hold thousands of spans *and* of matches.
+    """
+    index = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    return index >= 0 and spans[index][0] < offset < spans[index][1]
 
 
 class _Resolver:
-    """Resolves IRIs and prefixed names with the declarations seen *before* an offset."""
+    """Resolves IRIs and prefixed names with the declarations seen *before* an offset.
+
+    Lookups bisect per-name lists, so that many declarations times many references stays cheap.
+    """
 
     def __init__(self, text: str, scan: _Scan, base_iri: str | None) -> None:
-        self._decls: list[tuple[int, str, str]] = []  # (offset, prefix or "@base", iri)
         self._base = base_iri
-        for m in _PREFIX_DECL.finditer(scan.masked):
-            iri = scan.iris.get(m.start("iri"), text[m.start("iri") : m.end("iri")])
-            self._decls.append((m.start(), m.group("ns"), iri))
+        # BASE declarations in order, each resolved against the previous one.
+        self._base_offsets: list[int] = []
+        self._bases: list[str | None] = []
+        base = base_iri
         for m in _BASE_DECL.finditer(scan.masked):
             iri = scan.iris.get(m.start("iri"), text[m.start("iri") : m.end("iri")])
-            self._decls.append((m.start(), "@base", iri))
-        self._decls.sort()
+            base = self._absolute(_unescape_iri(iri), base)
+            self._base_offsets.append(m.start())
+            self._bases.append(base)
+        self._prefixes: dict[str, tuple[list[int], list[str]]] = {}
+        for m in _PREFIX_DECL.finditer(scan.masked):
+            iri = scan.iris.get(m.start("iri"), text[m.start("iri") : m.end("iri")])
+            offsets, iris = self._prefixes.setdefault(m.group("ns"), ([], []))
+            offsets.append(m.start())
+            iris.append(self._absolute(_unescape_iri(iri), self._base_at(m.start())))
 
     def _base_at(self, offset: int) -> str | None:
-        base = self._base
-        for at, name, iri in self._decls:
-            if at < offset and name == "@base":
-                base = self._absolute(_unescape_iri(iri), base)
-        return base
+        index = bisect.bisect_left(self._base_offsets, offset) - 1
+        return self._bases[index] if index >= 0 else self._base
 
     @staticmethod
     def _absolute(iri: str, base: str | None) -> str:
@@ -193,14 +206,11 @@ class _Resolver:
         if target[0] in "?$":
             return None
         prefix, _, local = target.partition(":")
-        namespace = None
-        for at, name, iri in self._decls:
-            if at < offset and name == prefix:
-                namespace = iri
-        if namespace is None:
+        offsets, iris = self._prefixes.get(prefix, ([], []))
+        index = bisect.bisect_left(offsets, offset) - 1
+        if index < 0:
             return None
-        ns = self._absolute(_unescape_iri(namespace), self._base_at(offset))
-        return ns + _UNESCAPE_LOCAL.sub(r"\1", local)
+        return iris[index] + _UNESCAPE_LOCAL.sub(r"\1", local)
 
 
 def _unescape_iri(token: str) -> str:
@@ -227,12 +237,10 @@ def analyse(text: str, *, base_iri: str | None = None) -> Analysis:
     resolver = _Resolver(text, first, base_iri)
 
     # ``PREFIX service: <...>`` declares a name, it is not the keyword.
-    declared = [(m.start("ns"), m.end("ns") + 1) for m in _PREFIX_DECL.finditer(first.masked)]
+    declared = [(m.start("ns") - 1, m.end("ns") + 1) for m in _PREFIX_DECL.finditer(first.masked)]
 
     def skip(scan: _Scan, offset: int) -> bool:
-        return _strictly_inside(scan.inside_var, offset) or any(
-            start <= offset < end for start, end in declared
-        )
+        return _strictly_inside(scan.inside_var, offset) or _strictly_inside(declared, offset)
 
     def add(bucket: list[Reference], keyword: str, target: str, offset: int) -> None:
         if (keyword, offset) in seen:
