@@ -1056,3 +1056,15 @@ def test_curated_graph_has_no_violation() -> None:
     assert files
     report = validate_graph(read_graph(files), lang="en")
     assert report.violations == [], report.to_text()
+
+
+def test_every_cg_term_of_the_shapes_is_declared_in_the_ontology() -> None:
+    """A misspelt property in a shape would silently check nothing."""
+    from coopgraph.validate import load_ontology
+
+    cg = "https://w3id.org/coopgraph/ontology#"
+    declared = {s for s in load_ontology().subjects() if isinstance(s, URIRef)}
+    used = {t for triple in load_shapes() for t in triple
+            if isinstance(t, URIRef) and str(t).startswith(cg)}
+    assert used, "the shapes use no cg: term?"
+    assert sorted(str(t) for t in used - declared) == []
