@@ -17,7 +17,7 @@ from rdflib.namespace import RDF, SH
 
 from coopgraph.config import PROJECT_ROOT
 from coopgraph.rdfio import parse_bytes, read_graph
-from coopgraph.validate import Report, load_shapes, validate_graph
+from coopgraph.validate import Report, load_ontology, load_shapes, validate_graph
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 VALID = FIXTURES / "valid.ttl"
@@ -1060,8 +1060,6 @@ def test_curated_graph_has_no_violation() -> None:
 
 def test_every_cg_term_of_the_shapes_is_declared_in_the_ontology() -> None:
     """A misspelt property in a shape would silently check nothing."""
-    from coopgraph.validate import load_ontology
-
     cg = "https://w3id.org/coopgraph/ontology#"
     declared = {s for s in load_ontology().subjects() if isinstance(s, URIRef)}
     used = {t for triple in load_shapes() for t in triple
