@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-DATASET = URIRef(f"{BASE}dataset")
+DATASET = URIRef(f"{BASE}id/dataset/coopgraph")
 
 
 def _distinct_triples(store) -> set[tuple]:
@@ -67,14 +67,17 @@ def test_void_subsets_and_linksets(live_server):
                  for s in subsets if graph.value(s, SD.name) is not None}
     assert per_graph == {g: live_server.store.count(g) for g in live_server.store.named_graphs()}
 
-    linksets = {str(graph.value(s, VOID.objectsTarget)): s for s in subsets
-                if (s, None, VOID.Linkset) in graph}
-    wikidata = linksets["http://www.wikidata.org/"]
+    linksets = {str(s).rsplit("/", 1)[1]: s for s in subsets if (s, None, VOID.Linkset) in graph}
+    assert set(linksets) == {"wikidata", "geonames", "ror", "un-sdg", "insee"}
+    assert all(str(s).startswith(f"{BASE}id/linkset/") for s in linksets.values())
+    wikidata = linksets["wikidata"]
+    assert graph.value(wikidata, VOID.objectsTarget) == URIRef(f"{BASE}id/dataset/wikidata")
     assert _int(graph, wikidata, VOID.triples) == 2
     assert (wikidata, VOID.linkPredicate,
             URIRef("http://www.w3.org/2004/02/skos/core#exactMatch")) in graph
-    assert _int(graph, linksets["https://sws.geonames.org/"], VOID.triples) == 1
-    insee = linksets["http://rdf.insee.fr/geo/"]
+    assert _int(graph, linksets["geonames"], VOID.triples) == 1
+    assert _int(graph, linksets["ror"], VOID.triples) == 0
+    insee = linksets["insee"]
     assert _int(graph, insee, VOID.triples) == 1
     assert (insee, VOID.linkPredicate, URIRef("http://rdf.insee.fr/def/geo#codeINSEE")) in graph
 

@@ -33,13 +33,17 @@ RESULT_FORMAT_IRIS = [
     "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads",
 ]
 
-#: Outgoing link targets: name → (IRI prefix of the objects, the target dataset's IRI).
+#: Outgoing link targets: name → IRI prefix of the objects. The linksets and target datasets
+#: use the IRIs ``coopgraph links`` gives them in the links graph
+#: (``<base>id/linkset/{name}``, ``<base>id/dataset/{name}``), so both descriptions agree.
 LINK_TARGETS = {
-    "wikidata": ("http://www.wikidata.org/entity/", "http://www.wikidata.org/"),
-    "geonames": ("https://sws.geonames.org/", "https://sws.geonames.org/"),
+    "wikidata": "http://www.wikidata.org/entity/",
+    "geonames": "https://sws.geonames.org/",
+    "ror": "https://ror.org/",
+    "un-sdg": "http://metadata.un.org/sdg/",
 }
 #: The INSEE codes are literals: a linkset described by its predicate.
-INSEE_TARGET = "http://rdf.insee.fr/geo/"
+INSEE_SPACE = "http://rdf.insee.fr/geo/"
 
 
 _PREFIXES_USED = ("rdf", "rdfs", "xsd", "void", "dcterms", "skos", "cg", "igeo", "owl", "org",
@@ -175,7 +179,7 @@ def compute_void_stats() -> VoidStats:
         ).rows()
     ]
     linksets: dict[str, tuple[int, list[str]]] = {}
-    for name, (prefix, _target) in LINK_TARGETS.items():
+    for name, prefix in LINK_TARGETS.items():
         rows = list(store.query(
             "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o "
             f'FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{prefix}")) }} }} GROUP BY ?p ORDER BY ?p',
@@ -213,9 +217,14 @@ def void_stats() -> VoidStats:
         return stats
 
 
-def dataset_iri() -> str:
-    """The dataset's IRI: ``<base>dataset``."""
-    return current_app.config["BASE"] + "dataset"
+def dataset_iri(name: str = "coopgraph") -> str:
+    """A dataset's IRI: ``<base>id/dataset/{name}`` (ours is ``coopgraph``)."""
+    return f"{current_app.config['BASE']}id/dataset/{name}"
+
+
+def linkset_iri(name: str) -> str:
+    """A linkset's IRI: ``<base>id/linkset/{name}``."""
+    return f"{current_app.config['BASE']}id/linkset/{name}"
 
 
 def void_triples(stats: VoidStats) -> list[ox.Triple]:
@@ -265,28 +274,35 @@ def void_triples(stats: VoidStats) -> list[ox.Triple]:
             ox.Triple(subset, N(v + "sparqlEndpoint"), N(_endpoint_url())),
         ]
     for name, (count, predicates) in stats.linksets.items():
-        target = LINK_TARGETS[name][1]
-        linkset = N(f"{dataset_iri()}/links/{name}")
+        target = N(dataset_iri(name))
+        linkset = N(linkset_iri(name))
         triples += [
             ox.Triple(ds, N(v + "subset"), linkset),
             ox.Triple(linkset, RDF_TYPE, N(v + "Linkset")),
             ox.Triple(linkset, N(v + "subjectsTarget"), ds),
-            ox.Triple(linkset, N(v + "objectsTarget"), N(target)),
+            ox.Triple(linkset, N(v + "objectsTarget"), target),
+            ox.Triple(linkset, N(v + "target"), ds),
+            ox.Triple(linkset, N(v + "target"), target),
             ox.Triple(linkset, N(v + "triples"), _int(count)),
-            ox.Triple(N(target), RDF_TYPE, N(v + "Dataset")),
-            ox.Triple(N(target), N(v + "uriSpace"), ox.Literal(LINK_TARGETS[name][0])),
+            ox.Triple(target, RDF_TYPE, N(v + "Dataset")),
+            ox.Triple(target, N(v + "uriSpace"), ox.Literal(LINK_TARGETS[name])),
         ]
         for predicate in predicates or [SKOS_EXACT]:
             triples.append(ox.Triple(linkset, N(v + "linkPredicate"), N(predicate)))
-    insee = N(f"{dataset_iri()}/links/insee")
+    insee, insee_dataset = N(linkset_iri("insee")), N(dataset_iri("insee"))
     triples += [
         ox.Triple(ds, N(v + "subset"), insee),
         ox.Triple(insee, RDF_TYPE, N(v + "Linkset")),
         ox.Triple(insee, N(v + "subjectsTarget"), ds),
-        ox.Triple(insee, N(v + "objectsTarget"), N(INSEE_TARGET)),
+        ox.Triple(insee, N(v + "objectsTarget"), insee_dataset),
+        ox.Triple(insee, N(v + "target"), ds),
+        ox.Triple(insee, N(v + "target"), insee_dataset),
         ox.Triple(insee, N(v + "linkPredicate"), N(f"{IGEO}codeINSEE")),
         ox.Triple(insee, N(v + "triples"), _int(stats.insee_links)),
-        ox.Triple(N(INSEE_TARGET), RDF_TYPE, N(v + "Dataset")),
+        ox.Triple(insee_dataset, RDF_TYPE, N(v + "Dataset")),
+        ox.Triple(insee_dataset, N(v + "uriSpace"), ox.Literal(INSEE_SPACE)),
+        ox.Triple(insee_dataset, N(DCTERMS + "title"),
+                  ox.Literal("INSEE, Code officiel géographique", language="fr")),
     ]
     return triples
 
