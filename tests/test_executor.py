@@ -593,3 +593,23 @@ def test_read_only_store_is_served(tmp_path: Path) -> None:
     store = open_store(tmp_path / "store", read_only=True)
     with Executor(store, limits=Limits(pool_size=1)) as ex:
         assert objects(ex, CHEAP) == {"default", "one", "blank", "two"}
+
+
+def test_writes_move_idle_workers_to_a_new_snapshot(tmp_path: Path) -> None:
+    """After a write, idle workers reopen the new snapshot (no new process); old ones go."""
+    store = open_store(tmp_path / "store")
+    try:
+        with Executor(store, limits=Limits(pool_size=1)) as ex:
+            assert ex._pool is not None
+            wait_warm(ex, 1)
+            before = {w.process.pid for w in ex._pool.live_workers()}
+            for value in ("first", "second"):
+                ex.run_update(f'INSERT DATA {{ <http://example.org/v> <{P}> "{value}" }}')
+                assert value in objects(ex, CHEAP)
+            assert {w.process.pid for w in ex._pool.live_workers()} & before
+            end = time.monotonic() + 10
+            while len(list(ex._pool._root.iterdir())) > 1 and time.monotonic() < end:
+                time.sleep(0.05)
+            assert len(list(ex._pool._root.iterdir())) == 1  # only the newest snapshot is kept
+    finally:
+        store.close()

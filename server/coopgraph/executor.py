@@ -17,7 +17,9 @@ Queries are therefore evaluated in worker *processes*:
   overhead instead of a process start; each running query has a worker of its own, so two slow
   queries never block the cheap ones (up to ``Limits.max_concurrent`` at once);
 * after a write (:meth:`Executor.changed`, called by :meth:`Executor.run_update`) a new snapshot
-  is taken lazily and the workers of the old one are retired once their query ends;
+  is taken lazily (by the next query, or the pool's maintainer thread) and idle workers reopen
+  it (milliseconds, no new process); queries already running finish on the old snapshot, which
+  is deleted when its last worker has moved on;
 * when no SERVICE endpoint is allowed, workers enter a network namespace of their own (Linux
   user namespaces) so that even a SERVICE the text checks missed cannot connect anywhere.
 
@@ -289,11 +291,7 @@ class _ProcessPool:
                 old = self._generation
                 self._generation = generation
                 self._snapshots[generation] = _Snapshot(generation, target)
-                stale = [w for w in self._idle if w.generation != generation]
-                self._idle = [w for w in self._idle if w.generation == generation]
-                self._lock.notify_all()
-            for worker in stale:
-                self._retire(worker)
+                self._lock.notify_all()  # the maintainer moves idle workers to it
             self._drop_snapshot_if_unused(old)
             return generation
 
@@ -379,28 +377,62 @@ class _ProcessPool:
                 snap.workers -= 1
         self._drop_snapshot_if_unused(worker.generation)
 
-    def acquire(self) -> _Worker:
-        """An idle worker on the newest snapshot, spawning one if none is idle."""
-        self._ensure_snapshot()
+    def _reopen(self, worker: _Worker) -> bool:
+        """Move an idle worker to the newest snapshot: milliseconds, instead of a new process.
+
+        False (and the worker retired) if it did not manage.
+        """
         with self._lock:
-            if self._closed:
-                raise StoreError("the executor is closed")
-            while self._idle:
+            generation = self._generation
+            snap = self._snapshots[generation]
+            snap.workers += 1
+        old = worker.generation
+        try:
+            worker.conn.send({"op": "reopen", "snapshot": str(snap.path)})
+            ok = worker.conn.poll(WORKER_START_TIMEOUT_S) and worker.conn.recv()[0] == "ready"
+        except (EOFError, OSError):
+            ok = False
+        with self._lock:
+            if ok:
+                worker.generation = generation
+            else:
+                snap.workers -= 1
+            old_snap = self._snapshots.get(old)
+            if ok and old_snap is not None:
+                old_snap.workers -= 1
+        if ok:
+            self._drop_snapshot_if_unused(old)
+            return True
+        self._drop_snapshot_if_unused(generation)
+        self._retire(worker)
+        return False
+
+    def acquire(self) -> _Worker:
+        """An idle worker on the newest snapshot (moved to it if needed), else a new one."""
+        self._ensure_snapshot()
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise StoreError("the executor is closed")
+                if not self._idle:
+                    break
                 worker = self._idle.pop()
-                if worker.generation == self._generation and worker.process.poll() is None:
-                    self._lock.notify_all()  # the maintainer may want to top the pool up
-                    return worker
-                threading.Thread(target=self._retire, args=(worker,), daemon=True).start()
+                self._lock.notify_all()  # the maintainer may want to top the pool up
+                current = worker.generation == self._generation
+            if worker.process.poll() is not None:
+                self._retire(worker)
+            elif current or self._reopen(worker):
+                return worker
         return self.spawn()
 
     def release(self, worker: _Worker, *, healthy: bool) -> None:
-        """Give a worker back after a query; unhealthy or stale workers are replaced."""
+        """Give a worker back after a query; an unhealthy one (killed, or its state unknown
+        after an abandoned stream) or one beyond the pool size is stopped."""
         worker.queries += 1
         with self._lock:
             keep = (
                 healthy
                 and not self._closed
-                and worker.generation == self._generation
                 and len(self._idle) < max(1, self._limits.pool_size)
                 and worker.process.poll() is None
             )
@@ -417,7 +449,7 @@ class _ProcessPool:
             with self._lock:
                 while not self._closed and not self._dirty and (
                     len(self._idle) + self._starting >= self._limits.pool_size
-                ):
+                ) and all(w.generation == self._generation for w in self._idle):
                     self._lock.wait(1.0)
                     dead = [w for w in self._idle if w.process.poll() is not None]
                     if dead:
@@ -429,6 +461,7 @@ class _ProcessPool:
             for worker in dead:
                 log.warning("query worker %d died while idle; replacing it", worker.process.pid)
                 self._retire(worker)
+            self._refresh_idle()
             with self._lock:
                 need_start = len(self._idle) + self._starting < self._limits.pool_size
                 if need_start:
@@ -453,6 +486,24 @@ class _ProcessPool:
                 if need_start:
                     with self._lock:
                         self._starting -= 1
+
+    def _refresh_idle(self) -> None:
+        """Move idle workers left on an old snapshot to the newest one, off the request path."""
+        self._ensure_snapshot()
+        while True:
+            with self._lock:
+                stale = [w for w in self._idle if w.generation != self._generation]
+                if not stale or self._closed:
+                    return
+                worker = stale[0]
+                self._idle.remove(worker)
+            if self._reopen(worker):
+                with self._lock:
+                    if not self._closed and len(self._idle) < max(1, self._limits.pool_size):
+                        self._idle.append(worker)
+                        self._lock.notify_all()
+                        continue
+                self._retire(worker)
 
     def idle_workers(self) -> list[_Worker]:
         """The idle workers (for tests and diagnostics)."""

@@ -4,11 +4,12 @@ Kept apart from :mod:`coopgraph.executor` so that a worker imports only pyoxigra
 module (a worker start is on the request path when the warm pool is empty), and so that what
 runs in the child is easy to audit. The protocol, over a socket pair, with pickled messages:
 
-* parent → worker: ``{"op": "query", ...}``, ``{"op": "parse", ...}`` or ``None`` (exit);
+* parent → worker: ``{"op": "query", ...}``, ``{"op": "parse", ...}``,
+  ``{"op": "reopen", "snapshot": path}`` (after a write) or ``None`` (exit);
 * worker → parent: ``("ready", pid, isolated)`` once, then per query zero or more
   ``("chunk", bytes)`` followed by exactly one of ``("end", total)``, ``("syntax", message)``,
   ``("error", message)``, ``("too_large", total)``; per parse check ``("ok",)`` or
-  ``("syntax", message)``.
+  ``("syntax", message)``; per reopen ``("ready", pid, isolated)`` again.
 """
 
 from __future__ import annotations
@@ -203,5 +204,10 @@ def _worker_main(conn: Connection, snapshot: str, isolate_network: bool) -> None
                 _serve_query(conn, store, request)
             elif request["op"] == "parse":
                 _serve_parse(conn, request)
+            elif request["op"] == "reopen":
+                # A write happened: drop the old snapshot (closing it) and open the new one.
+                del store
+                store = ox.Store.read_only(request["snapshot"])
+                conn.send(("ready", os.getpid(), isolated))
     except (EOFError, OSError):
         return  # the parent is gone or gave up on this query (closed the socket): just exit
