@@ -12,11 +12,12 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from coopgraph.rdfio import read_graph
+from coopgraph.rdfio import RdfParseError, read_graph
 from coopgraph.validate import (
     load_ontology,
     load_shapes,
     main,
+    validate_bytes,
     validate_files,
     validate_graph,
 )
@@ -298,3 +299,15 @@ def test_shapes_graph_is_valid_shacl() -> None:
     """SHACL-SHACL: a malformed shape would otherwise be silently ignored by pyshacl."""
     conforms, _graph, text = pyshacl.validate(Graph(), shacl_graph=load_shapes(), meta_shacl=True)
     assert conforms, text
+
+
+def test_validate_bytes_for_an_http_body() -> None:
+    body = VALID.read_bytes() + b"\n" + b"\n".join(
+        line for line in VIOLATIONS.read_bytes().splitlines() if not line.startswith(b"#"))
+    report = validate_bytes(body, "text/turtle; charset=utf-8", name="<request body>", lang="fr")
+    assert not report.conforms
+    assert len(report.violations) == 3
+    assert report.results[0].message == report.results[0].messages["fr"]
+    with pytest.raises(RdfParseError) as info:
+        validate_bytes(TRUNCATED.read_bytes(), "text/turtle", name="<request body>")
+    assert str(info.value).startswith("<request body>:3:8: ")

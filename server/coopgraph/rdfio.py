@@ -245,14 +245,20 @@ def parse_file(
     return _parse(data, fmt, str(path), base, dataset)
 
 
-def read_graph(paths: Iterable[str | Path], *, input_format: str | None = None) -> Graph:
-    """The union of the triples of all ``paths`` (graph names dropped) as one rdflib Graph.
+def union_graph(dataset: Dataset, into: Graph | None = None) -> Graph:
+    """The triples of every graph of ``dataset`` (names dropped), added to ``into`` if given.
 
-    Validation looks at the union of the files, whatever named graph each quad sits in.
+    Validation looks at the union of the inputs, whatever named graph each quad sits in.
     """
+    union = into if into is not None else Graph()
+    for s, p, o, _g in dataset.quads((None, None, None, None)):
+        union.add((s, p, o))
+    return union
+
+
+def read_graph(paths: Iterable[str | Path], *, input_format: str | None = None) -> Graph:
+    """The union of the triples of all ``paths`` (graph names dropped) as one rdflib Graph."""
     union = Graph()
     for path in paths:
-        ds = parse_file(path, input_format=input_format)
-        for s, p, o, _g in ds.quads((None, None, None, None)):
-            union.add((s, p, o))
+        union_graph(parse_file(path, input_format=input_format), union)
     return union

@@ -57,7 +57,7 @@ from rdflib.term import Node
 
 from .config import Sources
 from .namespaces import PREFIXES
-from .rdfio import RdfParseError, parse_file
+from .rdfio import RdfParseError, parse_bytes, parse_file, union_graph
 
 LANGS = ("en", "fr")
 OUTPUT_FORMATS = ("text", "json", "turtle")
@@ -476,6 +476,17 @@ def validate_files(
     for r in report.results:
         r.files = subjects_in.get(r.focus_node, [])
     return report
+
+
+def validate_bytes(
+    data: bytes | str, media_type: str, *, name: str = "<input>", lang: str = "en"
+) -> Report:
+    """Validate an RDF document held in memory (an HTTP request body, say).
+
+    Raises :class:`RdfParseError` (``name:LINE:COLUMN: reason``) when it does not parse.
+    """
+    _check_lang(lang)
+    return validate_graph(union_graph(parse_bytes(data, media_type, name)), lang=lang)
 
 
 def main(
