@@ -304,3 +304,12 @@ def test_validate_bytes_for_an_http_body() -> None:
     with pytest.raises(RdfParseError) as info:
         validate_bytes(TRUNCATED.read_bytes(), "text/turtle", name="<request body>")
     assert str(info.value).startswith("<request body>:3:8: ")
+
+
+def test_validate_bytes_looks_into_named_graphs() -> None:
+    lines = (VALID.read_text() + VIOLATIONS.read_text()).splitlines()
+    prefixes = "\n".join(sorted({line for line in lines if line.startswith("@prefix")}))
+    body = "\n".join(line for line in lines if not line.startswith("@prefix"))
+    trig = f"{prefixes}\n<http://example.org/graph> {{\n{body}\n}}\n"
+    report = validate_bytes(trig, "application/trig")
+    assert len(report.violations) == 3

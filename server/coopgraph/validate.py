@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import pyshacl
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
@@ -393,7 +393,7 @@ def _sort(results: list[Result], data: Graph) -> None:
 
 
 def validate_graph(
-    data_graph: Graph,
+    data_graph: Graph | Dataset,
     *,
     lang: str = "en",
     shapes_graph: Graph | None = None,
@@ -405,6 +405,8 @@ def validate_graph(
     build passes its own when it has rebased the IRIs. No inference: see the shapes' header.
     """
     _check_lang(lang)
+    if isinstance(data_graph, Dataset):  # e.g. straight from parse_bytes: named graphs too
+        data_graph = union_graph(data_graph)
     shapes = load_shapes() if shapes_graph is None else shapes_graph
     ontology = load_ontology() if ont_graph is None else ont_graph
     # pyshacl's ont_graph= only copies the class and property axioms, not the vocabularies'
@@ -486,7 +488,7 @@ def validate_bytes(
     Raises :class:`RdfParseError` (``name:LINE:COLUMN: reason``) when it does not parse.
     """
     _check_lang(lang)
-    return validate_graph(union_graph(parse_bytes(data, media_type, name)), lang=lang)
+    return validate_graph(parse_bytes(data, media_type, name), lang=lang)
 
 
 def main(
