@@ -97,8 +97,19 @@ def machine() -> dict[str, str]:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         ox_cli = "unknown"
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=config.PROJECT_ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return "unknown"
+
+    dirty = git("status", "--porcelain", "--", "server").splitlines()
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted changes under server/": ", ".join(line[3:] for line in dirty) or "none",
         "nproc": str(os.cpu_count()),
         "platform": platform.platform(),
         "python": platform.python_version(),
