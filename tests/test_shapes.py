@@ -9,6 +9,7 @@ result (focus node, shape, severity, French and English message).
 from __future__ import annotations
 
 import glob
+import re
 from pathlib import Path
 
 import pytest
@@ -1066,3 +1067,26 @@ def test_every_cg_term_of_the_shapes_is_declared_in_the_ontology() -> None:
             if isinstance(t, URIRef) and str(t).startswith(cg)}
     assert used, "the shapes use no cg: term?"
     assert sorted(str(t) for t in used - declared) == []
+
+
+def _guide_classes() -> list[str]:
+    """The classes of docs/modelling.md § Classes, plus the two the guide uses from outside."""
+    guide = (PROJECT_ROOT / "docs" / "modelling.md").read_text(encoding="utf-8")
+    section = guide.split("## Classes", 1)[1].split("\n## ", 1)[0]
+    names = re.findall(r"^\| `cg:([A-Za-z]+)`", section, flags=re.MULTILINE)
+    return ["https://w3id.org/coopgraph/ontology#" + n for n in names] + [
+        "http://schema.org/MonetaryAmount", "http://www.w3.org/2004/02/skos/core#Concept"]
+
+
+def test_every_class_of_the_guide_is_checked_by_some_shape() -> None:
+    """A bare instance (a type and nothing else) of each class is rejected by some shape."""
+    classes = _guide_classes()
+    assert len(classes) >= 30
+    graph = read_graph([VALID])
+    instances = {URIRef(f"{ID}bare/{i}"): URIRef(c) for i, c in enumerate(classes)}
+    for node, cls in instances.items():
+        graph.add((node, RDF.type, cls))
+    report = validate_graph(graph)
+    rejected = {r.focus_node for r in report.violations}
+    unchecked = sorted(str(cls) for node, cls in instances.items() if node not in rejected)
+    assert unchecked == []
