@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tests.w3c.report                 # both, writes docs/conformance.md
     .venv/bin/python -m tests.w3c.report --update-baseline   # also rewrites baseline.json
+    .venv/bin/python -m tests.w3c.report --only coopgraph --match syntax-query/test_42
 
 Both servers are started here, each on fresh empty store directories and free ports of
 127.0.0.1, and given the same tests in one run, so the two columns of the report are
@@ -300,14 +301,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-doc", action="store_true", help="print the summary only")
     ap.add_argument("--update-baseline", action="store_true", help=f"rewrite {BASELINE.name}")
     ap.add_argument("--json", type=Path, help="also dump every outcome as JSON")
+    ap.add_argument(
+        "--match", help="only tests whose id (folder/name) contains this; prints, writes nothing"
+    )
     args = ap.parse_args(argv)
 
     tests = applicable_tests()
+    if args.match:
+        tests = [t for t in tests if args.match in t.short_id]
+        args.no_doc, args.update_baseline = True, False
     names = [args.only] if args.only else list(IMPLEMENTATIONS)
     results = {n: run_implementation(n, tests, args.workers) for n in names}
     for n, (outcomes, seconds) in results.items():
         counts = Counter(o.status for o in outcomes)
         print(f"{n}: {dict(counts)} in {seconds:.1f} s")
+        if args.match:
+            for o in outcomes:
+                print(f"  {o.status:7} {o.test} {o.reason}")
     command = ".venv/bin/python -m tests.w3c.report" + (
         f" --workers {args.workers}" if args.workers != 2 else ""
     ) + (f" --only {args.only}" if args.only else "")
