@@ -94,10 +94,11 @@ class LiveServer:
         return self.url + path
 
     def stop(self) -> None:
-        """Stop serving and wait (bounded) for the thread."""
+        """Stop serving, wait (bounded) for the thread, stop the app's query workers."""
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        self.app.extensions["coopgraph"].close()
 
 
 def start_server(config: dict[str, Any]) -> LiveServer:
@@ -106,7 +107,8 @@ def start_server(config: dict[str, Any]) -> LiveServer:
 
     from coopgraph.web import create_app
 
-    settings = {"BASE": BASE, "ADMIN_TOKEN": ADMIN_TOKEN, "ACCESS_LOG": True} | config
+    settings = {"BASE": BASE, "ADMIN_TOKEN": ADMIN_TOKEN, "ACCESS_LOG": True,
+                "WORKER_POOL_SIZE": 1} | config  # one warm query worker: cores are shared
     app = create_app(settings)
     server = make_server("127.0.0.1", 0, app, threaded=True)  # port 0: no race for a port
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},

@@ -34,10 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_TIMEOUT": 30.0,  # seconds
     "MAX_QUERY_LENGTH": 100_000,  # characters, queries and updates
     "MAX_RESULT_SIZE": 100 * 1024 * 1024,  # bytes of serialised result
-    "MAX_RESULT_ROWS": None,  # solutions/triples (None = the executor's default)
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # bytes of request body (uploads, POSTed queries)
     "MAX_CONCURRENT_QUERIES": 4,
     "SERVICE_ALLOWLIST": [],  # remote SERVICE endpoints a query may call
+    "QUEUE_WAIT": None,  # seconds a query waits for a free slot (None = executor default)
+    "WORKER_POOL_SIZE": None,  # warm query worker processes (None = executor default)
     "BASE": None,  # default: config.base_iri()
     "ACCESS_LOG": True,
     "CORS_PATHS": ("/sparql", "/.well-known/void"),

@@ -17,7 +17,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from ..store import QuerySyntaxError, StoreError
-from .backend import QueryBusy, QueryRefused, QueryTimeout, ResultTooLarge
+from .backend import ExecutorError, QueryBusy, QueryRefused, QueryTimeout, ResultTooLarge
 
 log = logging.getLogger("coopgraph.web")
 
@@ -123,7 +123,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(QueryRefused)
     def _refused(exc: QueryRefused) -> Response:
-        return error_response(403, getattr(exc, "message", None) or str(exc))
+        status = getattr(exc, "http_status", 403)
+        return error_response(status, getattr(exc, "message", None) or str(exc))
 
     @app.errorhandler(QueryTimeout)
     def _timeout(exc: QueryTimeout) -> Response:
@@ -139,6 +140,13 @@ def register_error_handlers(app: Flask) -> None:
     def _too_large(exc: ResultTooLarge) -> Response:
         message = getattr(exc, "message", None) or str(exc) or "the result is too large"
         return error_response(413, message)
+
+    @app.errorhandler(ExecutorError)
+    def _executor(exc: ExecutorError) -> Response:
+        status = getattr(exc, "http_status", 500)
+        if status >= 500:
+            log.warning("executor error on %s %s: %s", request.method, request.path, exc)
+        return error_response(status, getattr(exc, "message", None) or str(exc))
 
     @app.errorhandler(StoreError)
     def _store(exc: StoreError) -> Response:

@@ -1,0 +1,75 @@
+"""The executor's limits and refusals, as HTTP statuses of the live server."""
+
+from __future__ import annotations
+
+import requests
+from conftest import ADMIN_TOKEN, BASE
+
+DIGITS = "{ 0 1 2 3 4 5 6 7 8 9 }"
+#: 10^9 solutions to count: far longer than a one-second limit, no output to stream.
+SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { "
+        + " ".join(f"VALUES ?v{i} {DIGITS}" for i in range(9)) + " }")
+#: 10^4 rows: about 1 MB of JSON.
+BIG = "SELECT ?a ?b ?c ?d WHERE { " + " ".join(f"VALUES ?{v} {DIGITS}" for v in "abcd") + " }"
+
+
+def _clean(r: requests.Response) -> None:
+    assert r.text.strip() and "Traceback" not in r.text
+
+
+def test_timeout_is_503_with_retry_after(make_server, tiny_store):
+    server = make_server({"STORE": tiny_store, "QUERY_TIMEOUT": 1.0})
+    r = requests.get(server.endpoint(), params={"query": SLOW}, timeout=30)
+    assert r.status_code == 503
+    assert r.headers["Retry-After"]
+    _clean(r)
+    # the server keeps answering
+    ok = requests.get(server.endpoint(), params={"query": "ASK {}"}, timeout=30)
+    assert ok.status_code == 200 and ok.json()["boolean"] is True
+
+
+def test_result_too_large_is_413(make_server, tiny_store):
+    server = make_server({"STORE": tiny_store, "MAX_RESULT_SIZE": 10_000})
+    r = requests.get(server.endpoint(), params={"query": BIG}, timeout=30)
+    assert r.status_code == 413
+    _clean(r)
+
+
+def test_busy_is_503(make_server, tiny_store):
+    server = make_server({"STORE": tiny_store, "MAX_CONCURRENT_QUERIES": 1, "QUEUE_WAIT": 0.0})
+    with requests.get(server.endpoint(), params={"query": BIG}, stream=True, timeout=30) as held:
+        assert held.status_code == 200
+        next(held.iter_content(1024))  # the only slot is taken while this result streams
+        r = requests.get(server.endpoint(), params={"query": "ASK {}"}, timeout=30)
+        assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+        _clean(r)
+
+
+def test_remote_service_and_from_are_refused(live_server):
+    service = requests.get(live_server.endpoint(), params={
+        "query": "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"},
+        timeout=30)
+    assert service.status_code == 403 and "SERVICE" in service.text
+    from_remote = requests.get(live_server.endpoint(), params={
+        "query": "SELECT * FROM <http://example.org/data.ttl> WHERE { ?s ?p ?o }"}, timeout=30)
+    assert from_remote.status_code == 403
+    unknown_graph = requests.get(live_server.endpoint(), params={
+        "query": "ASK {}", "default-graph-uri": "http://example.org/elsewhere"}, timeout=30)
+    assert unknown_graph.status_code == 403
+    for r in (service, from_remote, unknown_graph):
+        _clean(r)
+
+
+def test_too_long_query_is_refused(make_server, tiny_store):
+    server = make_server({"STORE": tiny_store, "MAX_QUERY_LENGTH": 100})
+    r = requests.post(server.endpoint(), data={"query": "ASK {}" + " " * 200}, timeout=30)
+    assert r.status_code == 403 and "100" in r.text
+
+
+def test_load_is_refused(writable_server):
+    r = requests.post(writable_server.endpoint("/update"),
+                      data={"update": f"LOAD <http://example.org/x.ttl> INTO GRAPH "
+                                      f"<{BASE}graph/contribution/load>"},
+                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30)
+    assert r.status_code == 403 and "LOAD" in r.text
+    _clean(r)
