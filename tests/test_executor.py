@@ -328,7 +328,10 @@ def test_allowed_service_is_called_and_time_limited(store: OxigraphStore) -> Non
         limits = Limits(timeout_s=1.0, pool_size=1, service_allowlist=(hole.url,))
         with Executor(store, limits=limits) as ex:
             query = f"SELECT * WHERE {{ SERVICE <{hole.url}> {{ ?s ?p ?o }} }}"
+            assert ex.inspect(f"ASK {{ SERVICE <{hole.url}> {{ ?s ?p ?o }} }}").form == "ASK"
             assert ex.inspect(query).services == (hole.url,)
+            time.sleep(0.2)
+            assert hole.connections == 0  # inspect does not call the endpoint, even for ASK
             with pytest.raises(QueryTimeout):
                 ex.run_query(query)
             assert objects(ex, CHEAP)  # and the executor keeps serving

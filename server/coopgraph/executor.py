@@ -687,7 +687,11 @@ class Executor:
         evaluating, so the text parsed).
         """
         analysis, services = self._check(query_text, base_iri)
-        self._parse_check(query_text, base_iri)
+        if not services:
+            # With an (allowed) SERVICE, evaluating on an empty store could call the remote
+            # endpoint just to check the syntax: run_query reports syntax errors before any
+            # byte anyway.
+            self._parse_check(query_text, base_iri)
         if analysis.form is None:
             raise QuerySyntaxError("error at 1:1: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
         return QueryInfo(
