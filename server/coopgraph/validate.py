@@ -16,7 +16,7 @@ JSON structure of :meth:`Report.to_json` (stable; terms as in SPARQL 1.1 JSON re
         {
           "severity": "Violation" | "Warning" | "Info",
           "focusNode": TERM,
-          "focusReferencedBy": [{"subject": TERM, "predicate": IRI}],  # for blank nodes
+          "focusReferencedBy": [{"subject": TERM, "predicate": IRI}],  # unless an IRI
           "resultPath": null | {"type": "uri", "value": IRI}
                              | {"type": "path", "value": SPARQL property path},
           "value": null | TERM,
@@ -433,7 +433,7 @@ def validate_graph(
         severity = SEVERITIES.get(results_graph.value(node, SH.resultSeverity), "Violation")
         messages = _tagged_messages(results_graph, node, shapes)
         referenced: list[tuple[Node, Node]] = []
-        if isinstance(focus, BNode):
+        if not isinstance(focus, URIRef):  # a blank node or a literal: say what points at it
             referenced = sorted(
                 {(s, p) for s, p in data_graph.subject_predicates(focus)}, key=str
             )[:3]
@@ -476,7 +476,10 @@ def validate_files(
                     files.append(str(path))
     report = validate_graph(union, lang=lang)
     for r in report.results:
-        r.files = subjects_in.get(r.focus_node, [])
+        files = subjects_in.get(r.focus_node)
+        if files is None:  # a literal focus node: the files of what points at it
+            files = sorted({f for s, _p in r.referenced_by for f in subjects_in.get(s, [])})
+        r.files = files
     return report
 
 
