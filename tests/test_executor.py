@@ -24,6 +24,7 @@ from coopgraph import query_worker
 from coopgraph.executor import (
     Executor,
     Limits,
+    MemoryLimitExceeded,
     QueryBusy,
     QueryInfo,
     QueryRefused,
@@ -616,3 +617,25 @@ def test_writes_move_idle_workers_to_a_new_snapshot(tmp_path: Path) -> None:
             assert len(list(ex._pool._root.iterdir())) == 1  # only the newest snapshot is kept
     finally:
         store.close()
+
+
+#: Builds one string of ~10⁷ pieces: hundreds of MB on constants alone.
+_THOUSAND = " ".join(str(i) for i in range(1000))
+HUNGRY = (
+    "SELECT (GROUP_CONCAT(CONCAT(STR(?a), '-', STR(?b), '-', STR(?c), "
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')) AS ?s) WHERE { "
+    f"VALUES ?a {{ {_THOUSAND} }} VALUES ?b {{ {_THOUSAND} }} "
+    "VALUES ?c { 1 2 3 4 5 6 7 8 9 10 } }"
+)
+
+
+def test_memory_limit_stops_a_hungry_query(store: OxigraphStore) -> None:
+    limits = Limits(
+        timeout_s=60, worker_memory_bytes=256 * 1024 * 1024, pool_size=1, parse_check_s=0.5
+    )
+    with Executor(store, limits=limits) as ex:
+        assert ex.inspect(HUNGRY).form == "SELECT"
+        with pytest.raises(MemoryLimitExceeded) as caught:
+            ex.run_query(HUNGRY)
+        assert isinstance(caught.value, ResultTooLarge)  # what the web layer knows
+        assert objects(ex, CHEAP)  # the worker was replaced

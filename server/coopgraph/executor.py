@@ -39,6 +39,7 @@ import logging
 import os
 import queue
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -69,6 +70,7 @@ __all__ = [
     "Executor",
     "ExecutorError",
     "Limits",
+    "MemoryLimitExceeded",
     "QueryBusy",
     "QueryInfo",
     "QueryRefused",
@@ -144,6 +146,14 @@ class ResultTooLarge(ExecutorError):
     http_status = 413
 
 
+class MemoryLimitExceeded(ResultTooLarge):
+    """Evaluating the query needed more than ``Limits.worker_memory_bytes`` (the worker died).
+
+    A kind of ResultTooLarge (the intermediate results were too large), so that a web layer
+    that knows only ResultTooLarge answers 413 with this message.
+    """
+
+
 # --------------------------------------------------------------------------- public types
 
 
@@ -166,6 +176,8 @@ class Limits:
     pool_size: int = 2
     #: longest wait for the parse check of :meth:`Executor.inspect` (see there).
     parse_check_s: float = 2.0
+    #: memory (heap) of one worker process; None = unlimited. Past it: MemoryLimitExceeded.
+    worker_memory_bytes: int | None = 1024 * 1024 * 1024
 
     def __post_init__(self) -> None:
         """Refuse settings that would silently disable a limit (a typo must not open the door)."""
@@ -175,6 +187,8 @@ class Limits:
             raise ValueError("max_query_chars and max_result_bytes must be positive")
         if self.max_concurrent < 1 or self.pool_size < 0 or self.queue_wait_s < 0:
             raise ValueError("max_concurrent must be ≥ 1, pool_size and queue_wait_s ≥ 0")
+        if self.worker_memory_bytes is not None and self.worker_memory_bytes < 128 * 1024**2:
+            raise ValueError("worker_memory_bytes must be at least 128 MiB (or None)")
         if isinstance(self.service_allowlist, str):
             raise ValueError("service_allowlist is a tuple of IRIs, not one string")
 
@@ -327,6 +341,7 @@ class _ProcessPool:
                         str(child_sock.fileno()),
                         str(snap.path),
                         "1" if self._isolate else "0",
+                        str(self._limits.worker_memory_bytes or 0),
                     ],
                     pass_fds=[child_sock.fileno()],
                     stdin=subprocess.DEVNULL,
@@ -570,6 +585,8 @@ class _Stream(Iterator[bytes]):
         except _WorkerCrashed as exc:
             log.error("query worker died mid-stream after %d bytes", self.bytes_sent)
             self._finish(healthy=False)
+            if self._executor._out_of_memory(self._worker):
+                raise self._executor._memory_error() from exc
             raise StoreError("the query worker died") from exc
         kind = message[0]
         if kind == "chunk":
@@ -717,10 +734,8 @@ class Executor:
             deadline = time.monotonic() + min(self.limits.parse_check_s, self.limits.timeout_s)
             try:
                 message = self._receive(worker, None, deadline)
-            except QueryTimeout:
-                return  # still evaluating on an empty store: it parsed
-            except _WorkerCrashed as exc:
-                raise StoreError("the query worker died") from exc
+            except (QueryTimeout, _WorkerCrashed):
+                return  # still evaluating on an empty store, or died doing so: it parsed
             healthy = True
             if message[0] == "syntax":
                 raise _syntax_error(message[1])
@@ -793,7 +808,10 @@ class Executor:
                 worker.conn.send(request)
                 message = self._receive(worker, None, deadline)
             except (_WorkerCrashed, OSError) as exc:
-                pool.release(worker, healthy=False)
+                pool.release(worker, healthy=False)  # kills and reaps it: returncode is known
+                if self._out_of_memory(worker):
+                    self._slots.release()
+                    raise self._memory_error() from exc
                 if attempt == 1:
                     # Died before answering (killed while idle, out of memory, ...): once more
                     # on another worker; a query that kills every worker fails the second time.
@@ -851,6 +869,22 @@ class Executor:
         except (EOFError, OSError) as exc:
             raise _WorkerCrashed() from exc
         return message
+
+    def _out_of_memory(self, worker: _Worker | None) -> bool:
+        """Did this worker abort because it hit ``worker_memory_bytes``? (SIGABRT: Rust's
+        reaction to a failed allocation; nothing else in a worker aborts.)"""
+        return (
+            worker is not None
+            and self.limits.worker_memory_bytes is not None
+            and worker.process.returncode == -signal.SIGABRT
+        )
+
+    def _memory_error(self) -> MemoryLimitExceeded:
+        log.warning("a query worker ran out of its %d bytes", self.limits.worker_memory_bytes)
+        return MemoryLimitExceeded(
+            f"the query needed more than {self.limits.worker_memory_bytes} bytes of memory and "
+            "was stopped; narrow it or add a LIMIT"
+        )
 
     def _timeout_message(self) -> str:
         return f"the query did not finish within {self.limits.timeout_s:g} s and was stopped"

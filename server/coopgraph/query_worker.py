@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import resource
 import sys
 import threading
 import time
@@ -168,6 +169,11 @@ def main() -> None:
     ``__main__`` and breaks under scripts and servers) that never shared the store's handles.
     """
     fd, snapshot, isolate = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+    memory = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    if memory > 0:
+        # Heap and private writable mappings: an allocation past it makes the engine abort
+        # (SIGABRT), which the parent reports as MemoryLimitExceeded.
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     _worker_main(Connection(int(fd)), snapshot, isolate)
 
 
