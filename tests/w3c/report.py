@@ -102,7 +102,7 @@ def machine() -> dict[str, str]:
         try:
             return subprocess.run(
                 ["git", *args], cwd=config.PROJECT_ROOT, capture_output=True, text=True, timeout=10
-            ).stdout.strip()
+            ).stdout.rstrip()
         except (OSError, subprocess.SubprocessError):
             return "unknown"
 
@@ -132,6 +132,7 @@ def write_doc(
     command: str,
     workers: int,
     path: Path = DOC,
+    measured_on: dict[str, str] | None = None,
 ) -> None:
     """docs/conformance.md: rates side by side, not-run and N/A lists, failures grouped."""
     by_id = {t.short_id: t for t in tests}
@@ -186,7 +187,7 @@ def write_doc(
         "| | |",
         "|---|---|",
     ]
-    for k, v in machine().items():
+    for k, v in (measured_on or machine()).items():
         lines.append(f"| {k} | {v} |")
     for n in names:
         lines.append(f"| time, {n} (start, run, stop) | {results[n][1]:.1f} s |")
@@ -311,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         tests = [t for t in tests if args.match in t.short_id]
         args.no_doc, args.update_baseline = True, False
     names = [args.only] if args.only else list(IMPLEMENTATIONS)
+    measured_on = machine()  # before the servers start: the code they load is what is measured
     results = {n: run_implementation(n, tests, args.workers) for n in names}
     for n, (outcomes, seconds) in results.items():
         counts = Counter(o.status for o in outcomes)
@@ -322,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         f" --workers {args.workers}" if args.workers != 2 else ""
     ) + (f" --only {args.only}" if args.only else "")
     if not args.no_doc:
-        write_doc(results, tests, command, args.workers, args.doc)
+        write_doc(results, tests, command, args.workers, args.doc, measured_on)
         print(f"wrote {args.doc}")
     if args.update_baseline:
         BASELINE.write_text(json.dumps(baseline_of(results), indent=1) + "\n", encoding="utf-8")
