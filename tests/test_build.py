@@ -90,7 +90,7 @@ def test_an_invalid_dataset_is_refused_before_loading(sources: Sources, tmp_path
 
 def test_the_base_iri_is_configurable(sources: Sources, tmp_path: Path) -> None:
     other = "http://127.0.0.1:8000/"
-    build(tmp_path / "store", sources=sources, validate=False, base=other, progress=quiet)
+    build(tmp_path / "store", sources=sources, validate=True, base=other, progress=quiet)
     assert ask(tmp_path / "store", f"ASK {{ GRAPH <{other}graph/data> {{ <{other}id/actor/cd93> "
                                    f"a <{other}ontology#LocalGovernment> }} }}")
     assert not ask(tmp_path / "store", f"ASK {{ GRAPH ?g {{ <{CD93}> ?p ?o }} }}")

@@ -190,7 +190,10 @@ def build(
         progress(f"[2/{steps}] validating data and links against the shapes (SHACL)")
         from .validate import validate_graph
 
-        report = validate_graph(graphs["data"] + graphs["links"], lang="en")
+        report = validate_graph(
+            graphs["data"] + graphs["links"], lang="en",
+            shapes_graph=graphs["shapes"], ont_graph=graphs["ontology"],
+        )
         if not report.conforms:
             raise BuildError(
                 "the curated data does not conform to the shapes:\n" + report.to_text()
