@@ -207,6 +207,12 @@ def write_doc(
     lines.append(
         "| **all applicable** | " + " | ".join(f"**{rate(*totals[n])}**" for n in names) + " | |"
     )
+    approved = {t.short_id for t in tests if t.approval == "Approved"}
+    cells = []
+    for n in names:
+        ran = [o for o in results[n][0] if o.test in approved and o.status != "not-run"]
+        cells.append(rate(sum(o.status == "pass" for o in ran), len(ran)))
+    lines.append("| W3C-approved tests only | " + " | ".join(cells) + " | |")
     lines += [
         "",
         "A test's verdict is strict RDF-term equality. Failures whose values are right but "
@@ -259,6 +265,24 @@ def write_doc(
             o = outcome_of[n].get(t.short_id)
             cells.append("pass" if o and o.status == "pass" else "**fail**" if o else "—")
         lines.append(f"| `{t.short_id.split('/')[1]}` | {what} | " + " | ".join(cells) + " |")
+    if len(names) == 2:
+        a, b = names
+        passed_b = {o.test for o in results[b][0] if o.status == "pass"}
+        only_a = [o for o in results[a][0] if o.status == "fail" and o.test in passed_b]
+        passed_a = {o.test for o in results[a][0] if o.status == "pass"}
+        only_b = [o for o in results[b][0] if o.status == "fail" and o.test in passed_a]
+        lines += [
+            "",
+            f"## Failures of {a} that {b} passes ({len(only_a)})",
+            "",
+            "Both evaluate SPARQL with the same engine (pyoxigraph / oxigraph "
+            f"{version('pyoxigraph')}), so these differences come from the HTTP layer and its "
+            "policies, not from query evaluation.",
+            "",
+        ]
+        lines += [f"- `{o.test}`: {o.reason}" for o in only_a] or ["- none"]
+        lines += ["", f"Conversely, {b} fails and {a} passes ({len(only_b)}):", ""]
+        lines += [f"- `{o.test}`: {o.reason}" for o in only_b] or ["- none"]
     for n in names:
         failures = [o for o in results[n][0] if o.status == "fail"]
         lines += ["", f"## Failures of {n} ({len(failures)}), grouped", ""]
