@@ -540,6 +540,9 @@ def test_limits_are_validated() -> None:
         Limits(max_concurrent=0)
     with pytest.raises(ValueError):
         Limits(service_allowlist="http://example.org/sparql")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        Limits(worker_memory_bytes=1_000_000)  # too small for a worker to even start
+    assert Limits(worker_memory_bytes=None).worker_memory_bytes is None
 
 
 ORPHAN_SCRIPT = """
@@ -619,11 +622,11 @@ def test_writes_move_idle_workers_to_a_new_snapshot(tmp_path: Path) -> None:
         store.close()
 
 
-#: Builds one string of ~10⁷ pieces: hundreds of MB on constants alone.
+#: Builds one string of ~10⁷ pieces of 500 bytes: gigabytes, on constants alone.
 _THOUSAND = " ".join(str(i) for i in range(1000))
 HUNGRY = (
     "SELECT (GROUP_CONCAT(CONCAT(STR(?a), '-', STR(?b), '-', STR(?c), "
-    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')) AS ?s) WHERE { "
+    f"'{'x' * 500}')) AS ?s) WHERE {{ "
     f"VALUES ?a {{ {_THOUSAND} }} VALUES ?b {{ {_THOUSAND} }} "
     "VALUES ?c { 1 2 3 4 5 6 7 8 9 10 } }"
 )

@@ -187,8 +187,9 @@ class Limits:
             raise ValueError("max_query_chars and max_result_bytes must be positive")
         if self.max_concurrent < 1 or self.pool_size < 0 or self.queue_wait_s < 0:
             raise ValueError("max_concurrent must be ≥ 1, pool_size and queue_wait_s ≥ 0")
-        if self.worker_memory_bytes is not None and self.worker_memory_bytes < 128 * 1024**2:
-            raise ValueError("worker_memory_bytes must be at least 128 MiB (or None)")
+        # An idle worker already maps ~90 MB of data (interpreter, RocksDB threads' stacks).
+        if self.worker_memory_bytes is not None and self.worker_memory_bytes < 256 * 1024**2:
+            raise ValueError("worker_memory_bytes must be at least 256 MiB (or None)")
         if isinstance(self.service_allowlist, str):
             raise ValueError("service_allowlist is a tuple of IRIs, not one string")
 
