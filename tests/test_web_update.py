@@ -264,3 +264,19 @@ def test_gsp_multipart_upload(writable_server):
                          headers={"Accept": "text/turtle; charset=utf-8"}, timeout=10)
     assert head.status_code == 200
     assert head.headers["Content-Type"] == "text/turtle; charset=utf-8"
+
+
+def test_read_only_store_refuses_writes(make_server, tmp_path):
+    from conftest import load_tiny
+
+    from coopgraph.store import open_store
+
+    with open_store(tmp_path / "store") as store:
+        load_tiny(store)
+    server = make_server({"STORE_PATH": str(tmp_path / "store"), "STORE_READ_ONLY": True})
+    assert _ask(server, "ASK { ?s ?p ?o }")
+    r = _update(server, "INSERT DATA { <urn:a> <urn:p> <urn:b> }", AUTH)
+    assert r.status_code == 403 and "read-only" in r.text
+    r = requests.put(server.endpoint("/store"), params={"graph": CONTRIB}, data=TURTLE,
+                     headers={"Content-Type": "text/turtle", **AUTH}, timeout=10)
+    assert r.status_code == 403 and "read-only" in r.text

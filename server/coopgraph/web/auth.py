@@ -23,6 +23,8 @@ _ALL = "*all named graphs*"
 
 def require_admin() -> None:
     """Raise 403/401 unless the request carries the server's admin token."""
+    if current_app.config.get("STORE_READ_ONLY"):
+        raise ApiError(403, "this server serves a read-only store: writes are refused")
     token = current_app.config.get("ADMIN_TOKEN")
     if not token:
         raise ApiError(403, "writes are disabled on this server (no admin token is configured)")
