@@ -191,6 +191,16 @@ def write_doc(
         lines.append(f"| {k} | {v} |")
     for n in names:
         lines.append(f"| time, {n} (start, run, stop) | {results[n][1]:.1f} s |")
+    lines += [
+        "",
+        "In `make test`, `tests/w3c/test_w3c_sparql11.py` runs the same tests against both "
+        "servers (started on free ports of 127.0.0.1 from empty temporary stores) and fails "
+        "when a manifest's pass rate drops below `tests/w3c/baseline.json` or fewer tests run; "
+        "each protocol test is its own case (known failures are xfails with their reason). "
+        "Its run time is about the two times above plus a few seconds for the protocol cases. "
+        "After a change of the endpoint, rerun the command above with `--update-baseline` and "
+        "commit the three files it rewrites; `--match <folder/name>` reruns single tests.",
+    ]
     lines += ["", "## Pass rate per manifest", ""]
     header = "| manifest | " + " | ".join(names) + " | not run |"
     lines += [header, "|---" * (len(names) + 2) + "|"]
