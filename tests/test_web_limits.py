@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import requests
 from conftest import ADMIN_TOKEN, BASE
 
@@ -67,3 +69,31 @@ def test_load_is_refused(writable_server):
                       headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30)
     assert r.status_code == 403 and "LOAD" in r.text
     _clean(r)
+
+
+def test_limit_reached_mid_stream_cuts_the_body(make_server, tiny_store, caplog):
+    # 10^5 rows (~10 MB of JSON) against a 2 MB limit: the first chunks are sent before the
+    # limit is reached, so the status is 200 and the body ends early (no valid JSON).
+    import json
+
+    query = "SELECT * WHERE { " + " ".join(f"VALUES ?{v} {DIGITS}" for v in "abcde") + " }"
+    server = make_server({"STORE": tiny_store, "MAX_RESULT_SIZE": 2_000_000})
+    with requests.get(server.endpoint(), params={"query": query}, stream=True, timeout=60) as r:
+        assert r.status_code == 200
+        body = b""
+        try:
+            for chunk in r.iter_content(65536):
+                body += chunk
+        except requests.exceptions.ChunkedEncodingError:
+            pass
+    assert len(body) <= 2_100_000
+    try:
+        json.loads(body)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a cut-off result must not look complete")
+    deadline = time.monotonic() + 10  # the server logs why, once it notices
+    while not any("cut off" in rec.getMessage() for rec in caplog.records):
+        assert time.monotonic() < deadline, "no log line for the cut-off result"
+        time.sleep(0.05)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from flask import Blueprint, Response, current_app, request
 
 from .accesslog import note_query, query_hash
-from .backend import ClosingIterator
+from .backend import ClosingIterator, ExecutorError
 from .description import service_description
 from .errors import ApiError
 from .negotiation import content_type, negotiate
@@ -108,6 +108,9 @@ def _guarded(chunks: Iterable[bytes], query: str) -> Iterator[bytes]:
     def _stream() -> Iterator[bytes]:
         try:
             yield from chunks
+        except ExecutorError as exc:  # a limit reached mid-stream: expected, no traceback
+            log.warning("result cut off after it started (query hash %s): %s",
+                        query_hash(query), exc)
         except Exception:  # noqa: BLE001 - nothing else can be done mid-stream
             log.exception("the result stream failed after it started (query hash %s)",
                           query_hash(query))
