@@ -280,13 +280,13 @@ CASES: list[tuple[str, str, str, str, str, str, str]] = [
     ("territory-no-country",
      f'territory:c-no-country a cg:Territory ; skos:prefLabel "A"@fr ; '
      f"cg:administrativeLevel level:municipality ; dcterms:source {SRC} .",
-     "territory:c-no-country", "TerritoryCountryShape", "Violation",
+     "territory:c-no-country", "TerritoryCountryShape", "Warning",
      "indique son pays", "states its country"),
     ("territory-region-in-something-no-country",
      f'territory:c-west-bank a cg:Territory ; skos:prefLabel "A"@fr ; '
      f"cg:administrativeLevel level:territory ; cg:withinTerritory territory:testland ; "
      f"dcterms:source {SRC} .",
-     "territory:c-west-bank", "TerritoryCountryShape", "Violation",
+     "territory:c-west-bank", "TerritoryCountryShape", "Warning",
      "indique son pays", "states its country"),
     ("territory-country-not-country",
      f'territory:c-country-dept a cg:Territory ; skos:prefLabel "A"@fr ; '
