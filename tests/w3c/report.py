@@ -199,7 +199,8 @@ def write_doc(
         "each protocol test is its own case (known failures are xfails with their reason). "
         "Its run time is about the two times above plus a few seconds for the protocol cases. "
         "After a change of the endpoint, rerun the command above with `--update-baseline` and "
-        "commit the three files it rewrites; `--match <folder/name>` reruns single tests.",
+        "commit the two files it rewrites (this one and the baseline); `--match <folder/name>` "
+        "reruns single tests.",
     ]
     lines += ["", "## Pass rate per manifest", ""]
     header = "| manifest | " + " | ".join(names) + " | not run |"
