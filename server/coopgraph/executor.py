@@ -5,13 +5,15 @@ cancelled (``Store.query`` has no timeout or cancellation argument) and a Python
 be killed, so an expensive query evaluated in the web process would hold a core until it ends.
 Queries are therefore evaluated in worker *processes*:
 
-* each worker is started with the ``spawn`` method (never forked from a process that has the
-  store open) and opens a **snapshot** of the store read-only. The snapshot is a RocksDB
-  checkpoint made with ``Store.backup`` (hard links, cheap) because pyoxigraph documents that
-  opening a directory read-only while another process writes it is undefined behaviour. An
+* each worker is a fresh interpreter (``python -c``, see :mod:`coopgraph.query_worker`; never
+  forked from a process that has the store open, and not ``multiprocessing``'s spawn, which
+  re-imports the parent's ``__main__``) and opens a **snapshot** of the store read-only. The
+  snapshot is a RocksDB checkpoint made with ``Store.backup`` (hard links, cheap) because
+  pyoxigraph documents that opening a directory read-only while another process writes it is
+  undefined behaviour. An
   in-memory store is copied into an on-disk snapshot the same way, so small test stores get the
   same guarantees (no in-thread fallback for them);
-* a worker streams serialised chunks back over a pipe; on timeout the worker is killed
+* a worker streams serialised chunks back over a socket pair; on timeout the worker is killed
   (SIGKILL), reaped (no zombie) and replaced, while the other workers keep serving;
 * a small warm pool (``Limits.pool_size``) keeps cheap queries at about a millisecond of
   overhead instead of a process start; each running query has a worker of its own, so two slow
@@ -22,6 +24,8 @@ Queries are therefore evaluated in worker *processes*:
   is deleted when its last worker has moved on;
 * when no SERVICE endpoint is allowed, workers enter a network namespace of their own (Linux
   user namespaces) so that even a SERVICE the text checks missed cannot connect anywhere.
+* each worker has a memory ceiling (``Limits.worker_memory_bytes``), since ORDER BY or
+  GROUP_CONCAT can exhaust the machine well before the time limit.
 
 Updates run in the calling process, on the read-write store, after the text checks of
 :mod:`coopgraph.sparql_safety` refused LOAD and SERVICE.
@@ -347,6 +351,9 @@ class _ProcessPool:
                     pass_fds=[child_sock.fileno()],
                     stdin=subprocess.DEVNULL,
                     env=env,
+                    # Own session: a Ctrl-C meant for the server does not hit the workers
+                    # mid-query (they exit when the server does, see query_worker).
+                    start_new_session=True,
                 )
             parent_conn = Connection(parent_sock.detach())
             worker = _Worker(process, parent_conn, generation)
@@ -699,10 +706,13 @@ class Executor:
     def inspect(self, query_text: str, base_iri: str | None = None) -> QueryInfo:
         """Check a query without evaluating it: limits, SERVICE/FROM, form and syntax.
 
+        Raises QueryRefused, QuerySyntaxError (``line``/``column`` attributes), QueryBusy.
         The syntax check is done by the engine (line and column in the message); pyoxigraph has
         no parse-only call, so a worker evaluates the query against an *empty* store and we wait
         at most ``Limits.parse_check_s`` (parsing takes milliseconds; past that, the engine is
-        evaluating, so the text parsed).
+        evaluating, so the text parsed). It is skipped for a query with an allowed SERVICE (it
+        could call the endpoint) and on the thread path; run_query reports syntax errors
+        before any byte in every case.
         """
         analysis, services = self._check(query_text, base_iri)
         if not services:
