@@ -179,7 +179,7 @@ class Limits:
     #: idle worker processes kept warm (each is a process with the store open read-only).
     pool_size: int = 2
     #: longest wait for the parse check of :meth:`Executor.inspect` (see there).
-    parse_check_s: float = 2.0
+    parse_check_s: float = 0.5
     #: memory (heap) of one worker process; None = unlimited. Past it: MemoryLimitExceeded.
     worker_memory_bytes: int | None = 1024 * 1024 * 1024
 
