@@ -642,3 +642,26 @@ def test_memory_limit_stops_a_hungry_query(store: OxigraphStore) -> None:
             ex.run_query(HUNGRY)
         assert isinstance(caught.value, ResultTooLarge)  # what the web layer knows
         assert objects(ex, CHEAP)  # the worker was replaced
+
+
+def test_steady_concurrency_reuses_workers(store: OxigraphStore) -> None:
+    """More concurrent clients than warm workers: processes are reused, not started per query."""
+    with Executor(store, limits=Limits(pool_size=1, max_concurrent=4, queue_wait_s=10)) as ex:
+        assert ex._pool is not None
+        wait_warm(ex, 1)
+        errors: list[BaseException] = []
+
+        def client() -> None:
+            try:
+                for _ in range(15):
+                    assert objects(ex, CHEAP)
+            except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+                errors.append(exc)
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert not errors
+        assert ex._pool.spawned <= 4 + 2  # 60 queries; at most one process per client, + spares

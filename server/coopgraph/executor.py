@@ -87,6 +87,9 @@ log = logging.getLogger(__name__)
 #: The folder that holds the ``coopgraph`` package, put on the workers' ``PYTHONPATH``.
 _PACKAGE_PARENT = Path(__file__).resolve().parents[1]
 
+#: Idle workers beyond ``Limits.pool_size`` are stopped after this long without a query.
+IDLE_WORKER_TTL_S = 60.0
+
 #: How long a freshly spawned worker may take to import pyoxigraph and open its snapshot.
 WORKER_START_TIMEOUT_S = 60.0
 
@@ -221,6 +224,7 @@ class _Worker:
     isolated: bool = False
     queries: int = 0
     retired: bool = False
+    idle_since: float = 0.0
 
 
 @dataclass
@@ -269,6 +273,7 @@ class _ProcessPool:
         self._idle: list[_Worker] = []
         self._live: set[_Worker] = set()  # every worker not yet retired, idle or busy
         self._starting = 0
+        self.spawned = 0  # processes started so far (diagnostics, tests)
         self._snapshots: dict[int, _Snapshot] = {}
         self._generation = 0
         self._dirty = True
@@ -331,6 +336,8 @@ class _ProcessPool:
             snap = self._snapshots[generation]
             snap.workers += 1
         worker: _Worker | None = None
+        with self._lock:
+            self.spawned += 1
         try:
             parent_sock, child_sock = socket.socketpair()
             env = dict(os.environ)
@@ -450,16 +457,18 @@ class _ProcessPool:
 
     def release(self, worker: _Worker, *, healthy: bool) -> None:
         """Give a worker back after a query; an unhealthy one (killed, or its state unknown
-        after an abandoned stream) or one beyond the pool size is stopped."""
+        after an abandoned stream) is stopped. Healthy ones stay idle (up to
+        ``max_concurrent``); the maintainer stops the extras once they have been idle long."""
         worker.queries += 1
         with self._lock:
             keep = (
                 healthy
                 and not self._closed
-                and len(self._idle) < max(1, self._limits.pool_size)
+                and len(self._idle) < max(self._limits.pool_size, self._limits.max_concurrent)
                 and worker.process.poll() is None
             )
             if keep:
+                worker.idle_since = time.monotonic()
                 self._idle.append(worker)
                 self._lock.notify_all()
                 return
@@ -467,48 +476,72 @@ class _ProcessPool:
         self._retire(worker)
 
     def _maintain(self) -> None:
-        """Keep ``pool_size`` idle workers on the newest snapshot, off the request path."""
+        """Background upkeep, off the request path: take the snapshot after a write, move idle
+        workers to it, replace dead ones, keep ``pool_size`` warm, stop long-idle extras."""
         while True:
             with self._lock:
-                while not self._closed and not self._dirty and (
-                    len(self._idle) + self._starting >= self._limits.pool_size
-                ) and all(w.generation == self._generation for w in self._idle):
+                while not self._closed and not self._work_pending():
                     self._lock.wait(1.0)
-                    dead = [w for w in self._idle if w.process.poll() is not None]
-                    if dead:
-                        break
-                dead = [w for w in self._idle if w.process.poll() is not None]
-                self._idle = [w for w in self._idle if w not in dead]
                 if self._closed:
                     return
+                dead = [w for w in self._idle if w.process.poll() is not None]
+                expired = self._expired_idle()
+                self._idle = [w for w in self._idle if w not in dead and w not in expired]
             for worker in dead:
                 log.warning("query worker %d died while idle; replacing it", worker.process.pid)
                 self._retire(worker)
-            self._refresh_idle()
-            with self._lock:
-                need_start = len(self._idle) + self._starting < self._limits.pool_size
-                if need_start:
-                    self._starting += 1
+            for worker in expired:
+                self._retire(worker)
             try:
-                self._ensure_snapshot()
-                if need_start:
-                    worker = self.spawn()
-                    with self._lock:
-                        if self._closed or worker.generation != self._generation:
-                            stale = True
-                        else:
-                            stale = False
-                            self._idle.append(worker)
-                            self._lock.notify_all()
-                    if stale:
-                        self._retire(worker)
+                self._refresh_idle()
+                self._top_up()
             except Exception:  # noqa: BLE001 - keep maintaining; the request path spawns too
-                log.exception("could not start a query worker")
+                log.exception("query worker pool upkeep failed")
                 time.sleep(1.0)
-            finally:
-                if need_start:
-                    with self._lock:
-                        self._starting -= 1
+
+    def _work_pending(self) -> bool:
+        """Whether the maintainer has something to do (called with the lock held)."""
+        return (
+            self._dirty
+            or len(self._idle) + self._starting < self._limits.pool_size
+            or any(w.generation != self._generation for w in self._idle)
+            or any(w.process.poll() is not None for w in self._idle)
+            or bool(self._expired_idle())
+        )
+
+    def _expired_idle(self) -> list[_Worker]:
+        """Idle workers beyond ``pool_size`` unused for IDLE_WORKER_TTL_S (lock held).
+
+        Workers beyond the warm pool are kept for a while rather than stopped at once: under
+        steady concurrency above ``pool_size``, stopping them would mean starting a process for
+        most queries.
+        """
+        extra = len(self._idle) - self._limits.pool_size
+        if extra <= 0:
+            return []
+        now = time.monotonic()
+        oldest = sorted(self._idle, key=lambda w: w.idle_since)[:extra]
+        return [w for w in oldest if now - w.idle_since > IDLE_WORKER_TTL_S]
+
+    def _top_up(self) -> None:
+        """Start one worker if fewer than ``pool_size`` are idle or starting."""
+        with self._lock:
+            if self._closed or len(self._idle) + self._starting >= self._limits.pool_size:
+                return
+            self._starting += 1
+        try:
+            worker = self.spawn()
+            with self._lock:
+                keep = not self._closed and worker.generation == self._generation
+                if keep:
+                    worker.idle_since = time.monotonic()
+                    self._idle.append(worker)
+                    self._lock.notify_all()
+            if not keep:
+                self._retire(worker)
+        finally:
+            with self._lock:
+                self._starting -= 1
 
     def _refresh_idle(self) -> None:
         """Move idle workers left on an old snapshot to the newest one, off the request path."""
@@ -522,7 +555,7 @@ class _ProcessPool:
                 self._idle.remove(worker)
             if self._reopen(worker):
                 with self._lock:
-                    if not self._closed and len(self._idle) < max(1, self._limits.pool_size):
+                    if not self._closed:
                         self._idle.append(worker)
                         self._lock.notify_all()
                         continue
