@@ -85,7 +85,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--proxies", type=int, default=0, metavar="N",
                         help="trust X-Forwarded-* from N reverse proxies in front (default: 0)")
     parser.add_argument("--read-only", action="store_true",
-                        help="open the store read-only (every write is refused)")
+                        help="open the store read-only (every write fails)")
 
 
 def app_config(args: argparse.Namespace) -> dict[str, Any]:
