@@ -250,3 +250,21 @@ def test_analysis_of_crafted_texts_stays_linear(text: str) -> None:
     started = time.monotonic()
     analyse(text[:100_000])
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * {}",
+        "PREFIX:<http://x/>SELECT * {}",
+        "PREFIX ex:<http://x/> # comment\n BASE <http://b/>\n# ask\nconstruct {} where {}",
+        "  describe <x>",
+        "PREFIX ex: <http://x/> PREFIX ex2: <http://y/> ASK {}",
+        "PREFIX ex:local <http://x/> SELECT * {}",  # not a declaration: no form
+        "INSERT DATA {}",
+        "SELECTED",
+    ],
+)
+def test_fast_and_full_paths_agree_on_the_form(text: str) -> None:
+    """Texts without SERVICE/FROM/LOAD take a fast path; a trailing comment forces the full one."""
+    assert analyse(text).form == analyse(text + "\n# from service load").form

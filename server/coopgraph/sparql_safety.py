@@ -83,6 +83,9 @@ _BASE_DECL = re.compile(f"(?i:base){_GAP}(?P<iri>{_IRI})")
 _DECL = re.compile(
     f"\\s*(?:(?i:prefix){_GAP}(?:{_PN_PREFIX})?:{_GAP}{_IRI}|(?i:base){_GAP}{_IRI})"
 )
+# The same (?i:…) semantics as the patterns above, so a text this does not match cannot match
+# any of them.
+_KEYWORDS = re.compile("(?i:service)|(?i:from)|(?i:load)")
 _FORM = re.compile(r"(select|ask|construct|describe)(?![A-Za-z0-9_:])", re.IGNORECASE)
 _UNESCAPE_IRI = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _UNESCAPE_LOCAL = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
@@ -230,6 +233,10 @@ def analyse(text: str, *, base_iri: str | None = None) -> Analysis:
     Conservative by design: when in doubt a reference is reported (the caller refuses it), so
     a false positive costs a refused odd query, never a network connection.
     """
+    if not _KEYWORDS.search(text):
+        # Fast path (most queries): every reference needs one of these words, and masking
+        # never creates a word, so there is nothing to find; only the form is needed.
+        return Analysis(form=_form_from_tokens(text))
     result = Analysis()
     seen: set[tuple[str, int]] = set()
     first = _scan(text, recognise_iris=True)
@@ -282,6 +289,26 @@ def _form_of(masked: str) -> str | None:
     """The form of a query (SELECT, ASK, CONSTRUCT, DESCRIBE) if its first keyword names one."""
     m = _FORM.match(_strip_prologue(masked).lstrip())
     return m.group(1).upper() if m else None
+
+
+def _form_from_tokens(text: str) -> str | None:
+    """The form, read from the raw text: skip comments and declarations, then one keyword.
+
+    The same patterns as :func:`_strip_prologue` applies to the masked text (there comments are
+    blanks; here the gaps allow them), so both paths agree.
+    """
+    pos = 0
+    while True:
+        pos = _SKIP.match(text, pos).end()  # type: ignore[union-attr]  # always matches
+        m = _DECL.match(text, pos)
+        if not m:
+            break
+        pos = m.end()
+    m = _FORM.match(text, pos)
+    return m.group(1).upper() if m else None
+
+
+_SKIP = re.compile(r"(?:\s|#[^\r\n]*)*")
 
 
 def query_form(text: str) -> str | None:
