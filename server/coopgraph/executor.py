@@ -496,8 +496,11 @@ class _ProcessPool:
                 self._refresh_idle()
                 self._top_up()
             except Exception:  # noqa: BLE001 - keep maintaining; the request path spawns too
-                log.exception("query worker pool upkeep failed")
-                time.sleep(1.0)
+                with self._lock:
+                    if self._closed:
+                        return  # close() killed a worker we were starting
+                    log.exception("query worker pool upkeep failed")
+                    self._lock.wait(1.0)
 
     def _work_pending(self) -> bool:
         """Whether the maintainer has something to do (called with the lock held)."""
@@ -577,6 +580,10 @@ class _ProcessPool:
             self._closed = True
             self._idle = []
             self._lock.notify_all()
+        # Kill first (a worker still starting then fails at once, so the maintainer does not
+        # wait for it), join the maintainer, then kill whatever it started meanwhile.
+        for worker in self.live_workers():
+            self._retire(worker)
         self._maintainer.join(WORKER_START_TIMEOUT_S)
         for worker in self.live_workers():
             self._retire(worker)
