@@ -163,7 +163,7 @@ def _serve_parse(conn: Connection, request: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    """``python -c`` entry of a worker: ``argv`` = socket fd, snapshot path, isolate flag.
+    """``python -c`` entry: ``argv`` = socket fd, snapshot path, isolate flag, memory bytes.
 
     A fresh interpreter (not ``multiprocessing``'s spawn, which re-imports the parent's
     ``__main__`` and breaks under scripts and servers) that never shared the store's handles.
