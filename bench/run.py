@@ -91,23 +91,29 @@ class Client:
         body = urllib.parse.urlencode({"query": text})
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
         start = time.perf_counter()
-        try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
-                                                       timeout=self.timeout)
-            self.conn.request("POST", self.path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-            status = response.status
-            if response.will_close:
+        for attempt in (1, 2):
+            reused = self.conn is not None
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                                           timeout=self.timeout)
+                self.conn.request("POST", self.path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                status = response.status
+                if response.will_close:
+                    self.close()
+                return status, data, time.perf_counter() - start
+            except TimeoutError:
                 self.close()
-        except TimeoutError:
-            self.close()
-            return -1, b"", time.perf_counter() - start
-        except (OSError, http.client.HTTPException):
-            self.close()
-            return -2, b"", time.perf_counter() - start
-        return status, data, time.perf_counter() - start
+                return -1, b"", time.perf_counter() - start
+            except (OSError, http.client.HTTPException):
+                self.close()
+                # A kept-alive connection the server closed meanwhile: retry once on a new
+                # one, as HTTP client libraries do. Anything else is an error.
+                if not (reused and attempt == 1):
+                    return -2, b"", time.perf_counter() - start
+        return -2, b"", time.perf_counter() - start
 
 
 def count_rows(body: bytes, form: str) -> int | None:
@@ -134,18 +140,22 @@ def _client_loop(args: tuple[Any, ...]) -> dict[str, Any]:
     deadline = start_at + seconds
     latencies: list[float] = []
     errors: dict[str, int] = {}
+    samples: dict[str, str] = {}  # the first error body of each kind
     n = 0
     while time.monotonic() < deadline and n < MAX_REQUESTS_PER_CLIENT:
         text, accept = queries[n % len(queries)]
-        status, _body, elapsed = client.query(text, accept)
+        status, body, elapsed = client.query(text, accept)
         n += 1
         if status == 200:
             latencies.append(elapsed)
         else:
             key = {-1: "timeout", -2: "connection"}.get(status, str(status))
             errors[key] = errors.get(key, 0) + 1
+            samples.setdefault(key, body[:200].decode("utf-8", "replace"))
+            if status == -2:
+                time.sleep(0.01)  # refused: do not spin
     client.close()
-    return {"latencies": latencies, "errors": errors,
+    return {"latencies": latencies, "errors": errors, "samples": samples,
             "elapsed": max(time.monotonic(), deadline) - start_at}
 
 
@@ -309,6 +319,8 @@ class Ours(Server):
 class Oxigraph(Server):
     """``oxigraph serve`` on a store built by ``oxigraph load``."""
 
+    server_timeout: bool = False
+
     def load(self) -> None:
         store = self.workdir / "oxigraph-store"
         shutil.rmtree(store, ignore_errors=True)
@@ -319,9 +331,15 @@ class Oxigraph(Server):
         self.load_s = time.perf_counter() - start
 
     def command(self) -> list[str]:
-        return [str(VENV_BIN / "oxigraph"), "serve", "--location",
-                str(self.workdir / "oxigraph-store"), "--bind", f"127.0.0.1:{self.port}",
-                "--union-default-graph", "--timeout-s", str(int(self.timeout_s))]
+        command = [str(VENV_BIN / "oxigraph"), "serve", "--location",
+                   str(self.workdir / "oxigraph-store"), "--bind", f"127.0.0.1:{self.port}",
+                   "--union-default-graph"]
+        if self.server_timeout:
+            # Off by default: with --timeout-s, oxigraph serve 0.5.13 starts a thread per
+            # query to time it; under 8 clients at ~1,600 lookups/s on the benchmark machine
+            # thread creation failed (EAGAIN) and the server panicked and died.
+            command += ["--timeout-s", str(int(self.timeout_s))]
+        return command
 
 
 class Rdflib(Server):
@@ -338,14 +356,16 @@ class Rdflib(Server):
 
 
 def make_server(name: str, dataset: Path, workdir: Path, timeout_s: float,
-                ours_args: list[str]) -> Server:
+                ours_args: list[str], oxigraph_timeout: bool = False) -> Server:
     """The server object of one engine."""
     if name == "ours":
         server: Server = Ours(name, dataset, workdir, timeout_s)
         server.extra_args = ours_args  # type: ignore[attr-defined]
         return server
     if name == "oxigraph":
-        return Oxigraph(name, dataset, workdir, timeout_s, path="/query")
+        oxigraph = Oxigraph(name, dataset, workdir, timeout_s, path="/query")
+        oxigraph.server_timeout = oxigraph_timeout
+        return oxigraph
     if name == "rdflib":
         return Rdflib(name, dataset, workdir, timeout_s, path="/", blocking=True)
     raise ValueError(f"unknown engine {name!r} (one of {', '.join(ENGINES)})")
@@ -367,8 +387,11 @@ class Options:
     timeout: float
     rdflib_timeout: float
     only: list[str]
+    skip: list[str]
+    heavy: str
     ours_args: list[str]
     keep_data: bool
+    oxigraph_timeout: bool = False
 
 
 def lookup_iris(dataset: Path, limit: int = 200) -> list[str]:
@@ -448,7 +471,12 @@ def run_clients(server: Server, groups: list[tuple[int, list[tuple[str, str]], f
             for k, v in o["errors"].items():
                 errors[k] = errors.get(k, 0) + v
         elapsed = max(o["elapsed"] for o in part)
+        samples: dict[str, str] = {}
+        for o in part:
+            for k, v in o["samples"].items():
+                samples.setdefault(k, v)
         merged.append({
+            "error_samples": samples,
             "requests": len(latencies), "errors": errors, "seconds": elapsed,
             "throughput": len(latencies) / elapsed if elapsed else 0.0,
             "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
@@ -463,7 +491,8 @@ def measure_engine(name: str, dataset: Path, size: int, queries: list[Query],
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-{size_label(size)}-",
                                     dir=OUT / "work"))
     timeout = opts.rdflib_timeout if name == "rdflib" else opts.timeout
-    server = make_server(name, dataset, workdir, timeout, opts.ours_args)
+    server = make_server(name, dataset, workdir, timeout, opts.ours_args,
+                         opts.oxigraph_timeout)
     result: dict[str, Any] = {"engine": name}
     try:
         print(f"[{size_label(size)}] {name}: loading", flush=True)
@@ -622,7 +651,15 @@ def report(size: int, triples: int, per_engine: dict[str, dict[str, Any]],
                 if e.get("restarts")]
     if failures or restarts or ours or oxi or rdf:
         lines.append("")
-    for note in failures + restarts:
+    samples = []
+    for n, e in per_engine.items():
+        for phase, group in (("throughput", e.get("throughput")),
+                             ("head-of-line cheap", e.get("hol", {}).get("cheap")),
+                             ("head-of-line heavy", e.get("hol", {}).get("heavy"))):
+            for kind, body in ((group or {}).get("error_samples") or {}).items():
+                text = " ".join(body.split())[:120]
+                samples.append(f"{n}, {phase}, first {kind} error: {text or '(no body)'}")
+    for note in failures + restarts + samples:
         lines.append(f"- {note}")
     return "\n".join(lines) + "\n"
 
@@ -657,7 +694,16 @@ def machine() -> str:
     except Exception:  # noqa: BLE001
         rdflib_endpoint = "not installed"
     load = os.getloadavg()
-    return (f"{platform.node()}: {os.cpu_count()} CPUs, {mem} RAM, {platform.system()} "
+    root = Path(__file__).resolve().parents[1]
+    try:
+        rev = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "server"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        rev = f"commit {rev}" + (" + uncommitted changes in server/" if dirty else "")
+    except OSError:
+        rev = "commit ?"
+    return (f"{rev}; {platform.node()}: {os.cpu_count()} CPUs, {mem} RAM, {platform.system()} "
             f"{platform.release()}, Python {platform.python_version()}, pyoxigraph "
             f"{pyoxigraph.__version__}, {oxi}, rdflib-endpoint {rdflib_endpoint}; load "
             f"average at start {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; "
@@ -685,9 +731,14 @@ def parse_args(argv: list[str] | None) -> Options:
     parser.add_argument("--rdflib-timeout", type=float, default=20.0,
                         help="client timeout for rdflib-endpoint (s); reported as > N s")
     parser.add_argument("--only", default="", help="comma-separated query ids (default: all)")
+    parser.add_argument("--skip", default="", help="comma-separated query ids to leave out")
+    parser.add_argument("--heavy", default="co-members",
+                        help="the query the two heavy clients of the head-of-line test run")
     parser.add_argument("--ours-args", default="",
                         help="extra arguments of coopgraph serve, e.g. '--threads 16'")
     parser.add_argument("--keep-data", action="store_true", help="keep the stores after")
+    parser.add_argument("--oxigraph-timeout", action="store_true",
+                        help="also pass --timeout-s to oxigraph serve (see Oxigraph.command)")
     args = parser.parse_args(argv)
     engines = [{"rdflib-endpoint": "rdflib"}.get(e.strip(), e.strip())
                for e in args.engines.split(",") if e.strip()]
@@ -701,8 +752,10 @@ def parse_args(argv: list[str] | None) -> Options:
         engines=engines, clients=args.clients, seconds=args.seconds, reps=args.reps,
         query_budget=args.query_budget, timeout=args.timeout,
         rdflib_timeout=args.rdflib_timeout,
-        only=[q for q in args.only.split(",") if q], ours_args=args.ours_args.split(),
-        keep_data=args.keep_data)
+        only=[q for q in args.only.split(",") if q],
+        skip=[q for q in args.skip.split(",") if q], heavy=args.heavy,
+        ours_args=args.ours_args.split(),
+        keep_data=args.keep_data, oxigraph_timeout=args.oxigraph_timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -711,7 +764,13 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / "data").mkdir(parents=True, exist_ok=True)
     (OUT / "work").mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    queries = [q for q in all_queries() if not opts.only or q.id in opts.only]
+    everything = {q.id: q for q in all_queries()}
+    if opts.heavy not in everything:
+        print(f"unknown --heavy query {opts.heavy!r}", file=sys.stderr)
+        return 2
+    heavy = everything[opts.heavy]
+    queries = [q for q in everything.values()
+               if (not opts.only or q.id in opts.only) and q.id not in opts.skip]
     command = "python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv)
     header = [f"## Run {stamp}", "", f"`{command}`", "", machine(), ""]
     sections: list[str] = []
@@ -727,8 +786,6 @@ def main(argv: list[str] | None = None) -> int:
                                         "seconds": time.perf_counter() - start}))
         info = json.loads(meta.read_text())
         iris = lookup_iris(dataset)
-        qids = {q.id: q for q in queries}
-        heavy = qids.get("co-members") or queries[-1]
         per_engine: dict[str, dict[str, Any]] = {}
         for name in opts.engines:
             per_engine[name] = measure_engine(name, dataset, size, queries, iris, heavy, opts)
