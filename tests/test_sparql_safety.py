@@ -268,3 +268,64 @@ def test_analysis_of_crafted_texts_stays_linear(text: str) -> None:
 def test_fast_and_full_paths_agree_on_the_form(text: str) -> None:
     """Texts without SERVICE/FROM/LOAD take a fast path; a trailing comment forces the full one."""
     assert analyse(text).form == analyse(text + "\n# from service load").form
+
+
+# A ``<`` the engine reads as less-than but a tokenizer as an IRI start shifts what is comment
+# and what is string for the rest of the text; these texts use it to hide a SERVICE or a LOAD
+# from the tokenized view. The engine does connect (checked), so the analysis must see them.
+DESYNC_QUERY = (
+    "PREFIX : <{T}>\n"
+    'SELECT * {{ {{ FILTER(?a<?b)#>"""\n'
+    '}} UNION {{ <http://x#> <http://p> """\n'
+    '""" }} UNION {{ SERVICE :x {{}} }} UNION {{ ?s ?p """ """ }} }}'
+)
+DESYNC_UPDATE = (
+    'INSERT {{ }} WHERE {{ ?s ?p ?o FILTER(?a<?b)#>"""\n'
+    "}} ;\n"
+    'INSERT DATA {{ <http://x#> <http://p> """\n'
+    '""" }} ;\n'
+    "LOAD <{T}> ;\n"
+    'INSERT DATA {{ <a:b> <a:c> """ """ }}'
+)
+
+
+def test_desynchronised_query_is_caught(listener: Listener) -> None:
+    text = DESYNC_QUERY.format(T=listener.url)
+    _run_on_empty_store(text)
+    assert listener.connections >= 1
+    assert [r.iri for r in analyse(text).services] == [f"{listener.url}x"]
+
+
+def test_desynchronised_update_is_caught(listener: Listener) -> None:
+    text = DESYNC_UPDATE.format(T=listener.url)
+    with pytest.raises(OSError):
+        ox.Store().update(text)
+    time.sleep(0.1)
+    assert listener.connections >= 1
+    assert analyse(text, strict=True).loads
+
+
+def test_long_strings_follow_the_grammar() -> None:
+    """A long string cannot end with a quote: ``\"\"\"a\"\"\"\"`` is a string and a new quote.
+
+    The tokenizer must cut strings exactly where the engine does, or everything after shifts.
+    """
+    text = 'SELECT * { ?s ?p """a"""" . SERVICE <http://a.example/> { } " }'
+    with pytest.raises(SyntaxError):
+        ox.Store().query(text)  # the engine sees an unterminated string: nothing to run
+    assert services('SELECT * { ?s ?p """a""" . SERVICE <http://a.example/> { } }') == [
+        "http://a.example/"
+    ]
+
+
+def test_commented_service_is_ignored_unless_strict() -> None:
+    text = "SELECT * { ?s ?p ?o } # SERVICE <http://a.example/> { }"
+    assert services(text) == []
+    assert [r.iri for r in analyse(text, strict=True).services] == ["http://a.example/"]
+
+
+def test_values_rows_with_iris_are_fine() -> None:
+    """``(<a> <b>)`` makes the scan ambiguous (raw fallback) but there is nothing to report."""
+    text = "SELECT * FROM <http://g/> { VALUES (?a ?b) { (<http://a/> <http://b/>) } }"
+    result = analyse(text)
+    assert result.services == [] and [r.iri for r in result.from_graphs] == ["http://g/"]

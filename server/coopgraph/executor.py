@@ -1035,7 +1035,9 @@ class Executor:
                 f"{self.limits.max_query_chars}",
                 http_status=413,
             )
-        analysis = _analyse(update_text, base_iri)
+        # Strict: updates run here, in a process with network access, so LOAD and SERVICE are
+        # also looked for in the raw text (a commented-out LOAD is refused too).
+        analysis = _analyse(update_text, base_iri, True)
         if analysis.loads:
             ref = analysis.loads[0]
             raise QueryRefused(
@@ -1072,10 +1074,10 @@ class Executor:
 
 
 @functools.lru_cache(maxsize=32)
-def _analyse(text: str, base_iri: str | None) -> sparql_safety.Analysis:
+def _analyse(text: str, base_iri: str | None, strict: bool = False) -> sparql_safety.Analysis:
     """The text analysis, cached: the web layer calls inspect() then run_query() on one text,
     and a 100 000-character query takes a noticeable fraction of a second to tokenise twice."""
-    return sparql_safety.analyse(text, base_iri=base_iri)
+    return sparql_safety.analyse(text, base_iri=base_iri, strict=strict)
 
 
 def _syntax_error(message: str) -> QuerySyntaxError:

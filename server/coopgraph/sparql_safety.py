@@ -18,7 +18,8 @@ it parse (``SERVICE [SILENT] VarOrIri {``), which keeps false positives to texts
 parse anyway.
 
 Because a ``<`` may be an IRI for this tokenizer and a less-than for the engine (``?a<?b``), a
-second pass scans the text with IRIs *not* recognised, and the union of both passes is used.
+text where that can happen is also scanned raw (strings and comments included), as are all
+updates; :func:`_scan` explains why the tokenized view is exact otherwise.
 Defence in depth lives in the executor: when no SERVICE is allowed, query workers run in a
 network namespace of their own and cannot open any connection at all.
 """
@@ -67,12 +68,28 @@ _TOKEN = re.compile(
     ),
     re.DOTALL,
 )
-_TOKEN_NO_IRI = re.compile(_TOKEN.pattern.replace(f"|(?P<iri>{_IRI})", ""), re.DOTALL)
+
+#: Tokens after which a ``<`` inside parentheses cannot be a less-than (an operand is expected).
+_OPERAND_EXPECTED = set("(,|/^!=&+-*<>{;[")
 
 # Between a keyword and what follows it Oxigraph allows whitespace and comments. In the masked
-# text comments are already blanks; the raw form is kept for the second pass.
-_GAP = r"(?:\s|#[^\n]*(?:\n|$))*"
+# text comments are already blanks; the prologue reader sees raw text, hence the comments.
+_GAP = r"(?:\s|#[^\r\n]*)*"
 _TARGET = f"(?P<target>{_IRI}|{_VAR}|{_PNAME})"
+
+# Raw-text forms (nothing masked). Gaps allow comments; IRIs are any ``<…>`` without the
+# characters no IRI may hold; a LOAD keyword can only follow whitespace, ``;``, ``}``, ``>`` or
+# the start, and its target can only start with ``<``, a variable sign or a prefixed name.
+_RAW_GAP = r"(?:\s|#[^\r\n]*)*"
+_RAW_TARGET = f"(?P<target><[^<>\\x00-\\x20]*>|{_VAR}|{_PNAME})"
+_SERVICE_RAW = re.compile(
+    f"(?i:service){_RAW_GAP}(?:(?i:silent){_RAW_GAP})?{_RAW_TARGET}{_RAW_GAP}\\{{"
+)
+_LOAD_RAW = re.compile(
+    f"(?<![^\\s;}}>\ufeff])(?i:load){_RAW_GAP}(?:(?i:silent){_RAW_GAP})?"
+    f"(?P<target>(?:<|[?$]|(?:{_PN_PREFIX})?:)[^\\s{{}}]*)"
+)
+_VAR_NAME_CHAR = re.compile(f"[{_PN_CHARS_BASE}_0-9\u00b7\u0300-\u036f\u203f-\u2040]")
 # Keywords are case-insensitive; the flag is scoped to them because IGNORECASE on the large
 # Unicode classes of names makes compiling these patterns take most of a second.
 _SERVICE = re.compile(f"(?i:service){_GAP}(?P<silent>(?i:silent){_GAP})?{_TARGET}{_GAP}\\{{")
@@ -117,35 +134,58 @@ class Analysis:
 
 @dataclass
 class _Scan:
-    masked: str  # same length as the text; strings/comments (and IRIs if asked) masked
+    masked: str  # same length as the text; strings, comments and IRIs masked
     iris: dict[int, str]  # start offset → IRI token text
     inside_var: list[tuple[int, int]]  # (start, end) of variable tokens
     depth: list[int]  # brace depth at each offset of the text
+    #: True when a ``<`` read as an IRI could be a less-than for the engine (see _scan).
+    ambiguous: bool
 
 
-def _scan(text: str, *, recognise_iris: bool) -> _Scan:
-    """Tokenise ``text`` into a masked copy of the same length (offsets stay valid)."""
-    pattern = _TOKEN if recognise_iris else _TOKEN_NO_IRI
+def _scan(text: str) -> _Scan:
+    """Tokenise ``text`` into a masked copy of the same length (offsets stay valid).
+
+    Why the result can be trusted: strings, comments, variables and prefixed names follow the
+    grammar's own token rules, so this tokenization agrees with the engine's, token by token,
+    up to the first ``<`` the two could read differently: an IRI here, a less-than there. The
+    engine reads a less-than only inside an expression, i.e. within parentheses right after an
+    operand. Any IRI token in that position marks the scan ``ambiguous`` and the caller then
+    also scans the raw text (see :func:`analyse`); without one, the masked text is exact.
+    """
     out: list[str] = []
     iris: dict[int, str] = {}
     variables: list[tuple[int, int]] = []
+    ambiguous = False
+    parens = 0
+    previous: str | None = None  # the last significant token (kind "other": its character)
     pos = 0
-    for match in pattern.finditer(text):
+    for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         value = match.group()
         start = match.start()
+        pos = match.end()
+        if kind == "ws":
+            out.append(value)
+            continue
         if kind == "comment":
             out.append(" " * len(value))
-        elif kind == "string":
+            continue
+        if kind == "string":
             out.append('"' + "_" * (len(value) - 2) + '"')
         elif kind == "iri":
+            if parens > 0 and previous not in _OPERAND_EXPECTED:
+                ambiguous = True
             iris[start] = value
             out.append("<" + "_" * (len(value) - 2) + ">")
         else:
             if kind == "var":
                 variables.append((start, start + len(value)))
+            elif value == "(":
+                parens += 1
+            elif value == ")":
+                parens = max(0, parens - 1)
             out.append(value)
-        pos = match.end()
+        previous = value if kind == "other" else kind
     assert pos == len(text)  # the pattern ends with a catch-all, so every char is covered
     masked = "".join(out)
     depth: list[int] = []
@@ -156,7 +196,7 @@ def _scan(text: str, *, recognise_iris: bool) -> _Scan:
         depth.append(level)
         if char == "}":
             level = max(0, level - 1)
-    return _Scan(masked, iris, variables, depth)
+    return _Scan(masked, iris, variables, depth, ambiguous)
 
 
 def _strictly_inside(spans: list[tuple[int, int]], offset: int) -> bool:
@@ -227,11 +267,15 @@ def _target_text(text: str, scan: _Scan, match: re.Match[str]) -> str:
     return scan.iris.get(start, text[start : match.end("target")])
 
 
-def analyse(text: str, *, base_iri: str | None = None) -> Analysis:
+def analyse(text: str, *, base_iri: str | None = None, strict: bool = False) -> Analysis:
     """Find the query form and every SERVICE, FROM [NAMED] and LOAD target of ``text``.
 
     Conservative by design: when in doubt a reference is reported (the caller refuses it), so
-    a false positive costs a refused odd query, never a network connection.
+    a false positive costs a refused odd query, never a network connection. SERVICE and LOAD
+    are also looked for in the *raw* text (strings and comments included) when the tokenized
+    view may be out of step with the engine (see :func:`_scan`) or when ``strict`` (updates:
+    they run in the server process, which has network access); there a commented-out SERVICE
+    counts too.
     """
     if not _KEYWORDS.search(text):
         # Fast path (most queries): every reference needs one of these words, and masking
@@ -239,14 +283,13 @@ def analyse(text: str, *, base_iri: str | None = None) -> Analysis:
         return Analysis(form=_form_from_tokens(text))
     result = Analysis()
     seen: set[tuple[str, int]] = set()
-    first = _scan(text, recognise_iris=True)
-    second = _scan(text, recognise_iris=False)
-    resolver = _Resolver(text, first, base_iri)
+    scan = _scan(text)
+    resolver = _Resolver(text, scan, base_iri)
 
     # ``PREFIX service: <...>`` declares a name, it is not the keyword.
-    declared = [(m.start("ns") - 1, m.end("ns") + 1) for m in _PREFIX_DECL.finditer(first.masked)]
+    declared = [(m.start("ns") - 1, m.end("ns") + 1) for m in _PREFIX_DECL.finditer(scan.masked)]
 
-    def skip(scan: _Scan, offset: int) -> bool:
+    def skip(offset: int) -> bool:
         return _strictly_inside(scan.inside_var, offset) or _strictly_inside(declared, offset)
 
     def add(bucket: list[Reference], keyword: str, target: str, offset: int) -> None:
@@ -255,24 +298,37 @@ def analyse(text: str, *, base_iri: str | None = None) -> Analysis:
         seen.add((keyword, offset))
         bucket.append(Reference(keyword, target, resolver.resolve(target, offset), offset))
 
-    for scan in (first, second):
-        for m in _SERVICE.finditer(scan.masked):
-            # ``?service ?x {`` is a variable, not the keyword; SERVICE only occurs in patterns.
-            if skip(scan, m.start()) or scan.depth[m.start()] < 1:
-                continue
+    for m in _SERVICE.finditer(scan.masked):
+        # ``?service ?x {`` is a variable, not the keyword; SERVICE only occurs in patterns.
+        if not skip(m.start()) and scan.depth[m.start()] >= 1:
             add(result.services, "SERVICE", _target_text(text, scan, m), m.start())
-        for m in _LOAD.finditer(scan.masked):
-            if skip(scan, m.start()) or scan.depth[m.start()] > 0:
-                continue
+    for m in _LOAD.finditer(scan.masked):
+        if not skip(m.start()) and scan.depth[m.start()] == 0:
             add(result.loads, "LOAD", _target_text(text, scan, m), m.start())
-    for m in _FROM.finditer(first.masked):
+    for m in _FROM.finditer(scan.masked):
         # The dataset clause is outside any braces; ``?x from:p <o>`` inside a pattern is not.
-        if skip(first, m.start()) or first.depth[m.start()] > 0:
-            continue
-        keyword = "FROM NAMED" if m.group("named") else "FROM"
-        add(result.from_graphs, keyword, _target_text(text, first, m), m.start())
-    result.form = _form_of(first.masked)
+        if not skip(m.start()) and scan.depth[m.start()] == 0:
+            keyword = "FROM NAMED" if m.group("named") else "FROM"
+            add(result.from_graphs, keyword, _target_text(text, scan, m), m.start())
+    if scan.ambiguous or strict:
+        for m in _SERVICE_RAW.finditer(text):
+            if not _inside_raw_variable(text, m.start()):
+                add(result.services, "SERVICE", m.group("target"), m.start())
+    if strict:
+        for m in _LOAD_RAW.finditer(text):
+            add(result.loads, "LOAD", m.group("target"), m.start())
+    result.services.sort(key=lambda r: r.offset)
+    result.loads.sort(key=lambda r: r.offset)
+    result.form = _form_of(scan.masked)
     return result
+
+
+def _inside_raw_variable(text: str, offset: int) -> bool:
+    """True if ``offset`` is inside a variable name (``?myservice``), read backwards."""
+    index = offset - 1
+    while index >= 0 and _VAR_NAME_CHAR.match(text, index):
+        index -= 1
+    return index >= 0 and text[index] in "?$"
 
 
 def _strip_prologue(masked: str) -> str:
@@ -313,7 +369,7 @@ _SKIP = re.compile(r"(?:\s|#[^\r\n]*)*")
 
 def query_form(text: str) -> str | None:
     """The form of a query, from its first keyword after the prologue."""
-    return _form_of(_scan(text, recognise_iris=True).masked)
+    return _form_of(_scan(text).masked)
 
 
 def error_position(message: str) -> tuple[int | None, int | None]:
