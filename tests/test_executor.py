@@ -278,6 +278,10 @@ def test_service_refused_without_connection(
         "LOAD SILENT <{url}> INTO GRAPH <http://example.org/graph/x>",
         "PREFIX : <{url}#> LOAD:x",
         "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        # a less-than read as an IRI start would hide this LOAD from a tokenizer
+        'INSERT {{ }} WHERE {{ ?s ?p ?o FILTER(?a<?b)#>"""\n}} ;\n'
+        'INSERT DATA {{ <http://x#> <http://p> """\n""" }} ;\n'
+        'LOAD <{url}> ;\nINSERT DATA {{ <a:b> <a:c> """ """ }}',
     ],
 )
 def test_update_load_and_service_refused_without_connection(
