@@ -79,8 +79,17 @@ def wait_warm(ex: Executor, count: int, limit_s: float = 60.0) -> None:
 
 
 def gone(pid: int) -> bool:
-    """True when the process no longer exists at all: killed *and* reaped (not a zombie)."""
-    return not Path(f"/proc/{pid}").exists()
+    """True when no child of ours has this pid any more: killed *and* reaped (not a zombie).
+
+    A pid may already be reused by an unrelated process on a busy machine (pid_max 32768), so
+    "the /proc entry exists" is not enough: ours would have this process as its parent.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    ppid = int(stat.rsplit(")", 1)[1].split()[1])
+    return ppid != os.getpid()
 
 
 class Listener:
@@ -577,23 +586,33 @@ def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
         assert proc.stdout is not None
         pids = [int(p) for p in proc.stdout.readline().split()]
         assert pids
+        started = {pid: _start_time(pid) for pid in pids}
         time.sleep(0.5)  # the slow query is evaluating in a worker
     finally:
         proc.kill()
         proc.wait()
     end = time.monotonic() + 10
-    while time.monotonic() < end and not all(_not_running(pid) for pid in pids):
+    while time.monotonic() < end and not all(_not_running(p, t) for p, t in started.items()):
         time.sleep(0.1)
-    assert all(_not_running(pid) for pid in pids)
+    assert all(_not_running(p, t) for p, t in started.items())
 
 
-def _not_running(pid: int) -> bool:
-    """Gone, or a zombie waiting for init to reap it (it no longer runs either way)."""
+def _stat(pid: int) -> list[str] | None:
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
-        return True
-    return state == "Z"
+        return None
+
+
+def _start_time(pid: int) -> str | None:
+    fields = _stat(pid)
+    return fields[19] if fields else None  # field 22 of stat: start time since boot
+
+
+def _not_running(pid: int, start: str | None) -> bool:
+    """Gone, a zombie waiting for init to reap it, or the pid reused by another process."""
+    fields = _stat(pid)
+    return fields is None or fields[0] == "Z" or fields[19] != start
 
 
 def test_read_only_store_is_served(tmp_path: Path) -> None:
@@ -669,3 +688,41 @@ def test_steady_concurrency_reuses_workers(store: OxigraphStore) -> None:
             thread.join(120)
         assert not errors
         assert ex._pool.spawned <= 4 + 2  # 60 queries; at most one process per client, + spares
+
+
+def test_time_limit_mid_stream_stops_the_worker(store: OxigraphStore) -> None:
+    """A result still streaming when the limit passes (here: a client too slow to read) ends
+    with QueryTimeout from the iterator; the worker is killed and its slot freed."""
+    with Executor(store, limits=Limits(timeout_s=1.0, max_concurrent=1, pool_size=1)) as ex:
+        assert ex._pool is not None
+        stream = ex.run_query(BIG)
+        assert next(iter(stream))
+        busy = [w for w in ex._pool.live_workers() if w not in ex._pool.idle_workers()]
+        time.sleep(1.3)
+        with pytest.raises(QueryTimeout):
+            for _ in stream:
+                pass
+        assert busy and all(gone(w.process.pid) for w in busy)
+        assert objects(ex, CHEAP)  # the only slot is free again
+
+
+def test_worker_crash_mid_stream(store: OxigraphStore) -> None:
+    with Executor(store, limits=Limits(max_concurrent=1, pool_size=1)) as ex:
+        assert ex._pool is not None
+        stream = ex.run_query(BIG)
+        assert next(iter(stream))
+        for worker in ex._pool.live_workers():
+            if worker not in ex._pool.idle_workers():
+                os.kill(worker.process.pid, signal.SIGKILL)
+        with pytest.raises(StoreError, match="died"):
+            for _ in stream:
+                pass
+        assert objects(ex, CHEAP)
+
+
+def test_base_iri_resolves_relative_iris(ex: Executor) -> None:
+    query = "ASK { <a> <p> ?o }"
+    body = b"".join(ex.run_query(query, base_iri="http://example.org/"))
+    assert json.loads(body)["boolean"] is True
+    with pytest.raises(QuerySyntaxError):
+        ex.run_query(query)  # no base: a relative IRI does not parse
