@@ -689,7 +689,7 @@ class Executor:
         self.union_default_graph = union_default_graph
         self.limits = limits or Limits()
         self._slots = threading.BoundedSemaphore(self.limits.max_concurrent)
-        self._allow = {iri for iri in self.limits.service_allowlist}
+        self._allow = set(self.limits.service_allowlist)
         if use_processes is None:
             use_processes = isinstance(store, OxigraphStore)
         if use_processes and not isinstance(store, OxigraphStore):
@@ -781,12 +781,14 @@ class Executor:
         healthy = False
         try:
             worker = self._pool.acquire()
-            worker.conn.send({"op": "parse", "text": text, "base_iri": base_iri})
             deadline = time.monotonic() + min(self.limits.parse_check_s, self.limits.timeout_s)
             try:
+                worker.conn.send({"op": "parse", "text": text, "base_iri": base_iri})
                 message = self._receive(worker, None, deadline)
-            except (QueryTimeout, _WorkerCrashed):
-                return  # still evaluating on an empty store, or died doing so: it parsed
+            except (QueryTimeout, _WorkerCrashed, OSError):
+                # Still evaluating on an empty store (so it parsed), or the worker died: either
+                # way run_query will report any syntax error before the first byte.
+                return
             healthy = True
             if message[0] == "syntax":
                 raise _syntax_error(message[1])
