@@ -695,9 +695,10 @@ def test_time_limit_mid_stream_stops_the_worker(store: OxigraphStore) -> None:
     with QueryTimeout from the iterator; the worker is killed and its slot freed."""
     with Executor(store, limits=Limits(timeout_s=1.0, max_concurrent=1, pool_size=1)) as ex:
         assert ex._pool is not None
+        wait_warm(ex, 1)
+        busy = ex._pool.idle_workers()  # the only idle worker is the one the query takes
         stream = ex.run_query(BIG)
         assert next(iter(stream))
-        busy = [w for w in ex._pool.live_workers() if w not in ex._pool.idle_workers()]
         time.sleep(1.3)
         with pytest.raises(QueryTimeout):
             for _ in stream:
@@ -709,11 +710,12 @@ def test_time_limit_mid_stream_stops_the_worker(store: OxigraphStore) -> None:
 def test_worker_crash_mid_stream(store: OxigraphStore) -> None:
     with Executor(store, limits=Limits(max_concurrent=1, pool_size=1)) as ex:
         assert ex._pool is not None
+        wait_warm(ex, 1)
+        busy = ex._pool.idle_workers()  # the only idle worker is the one the query takes
         stream = ex.run_query(BIG)
         assert next(iter(stream))
-        for worker in ex._pool.live_workers():
-            if worker not in ex._pool.idle_workers():
-                os.kill(worker.process.pid, signal.SIGKILL)
+        for worker in busy:
+            os.kill(worker.process.pid, signal.SIGKILL)
         with pytest.raises(StoreError, match="died"):
             for _ in stream:
                 pass
