@@ -728,3 +728,22 @@ def test_base_iri_resolves_relative_iris(ex: Executor) -> None:
     assert json.loads(body)["boolean"] is True
     with pytest.raises(QuerySyntaxError):
         ex.run_query(query)  # no base: a relative IRI does not parse
+
+
+def test_snapshots_left_by_a_dead_server_are_removed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    leftover = tmp_path / f".coopgraph-readers-{dead.pid}-abc"
+    (leftover / "snapshot-1-0").mkdir(parents=True)
+    mine = tmp_path / f".coopgraph-readers-{os.getpid()}-abc"  # this process: alive, kept
+    mine.mkdir()
+    store = open_store(tmp_path / "store")
+    try:
+        with Executor(store, limits=Limits(pool_size=0)):
+            assert not leftover.exists()
+            assert mine.exists()
+    finally:
+        store.close()
