@@ -13,6 +13,9 @@ SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { "
         + " ".join(f"VALUES ?v{i} {DIGITS}" for i in range(9)) + " }")
 #: 10^4 rows: about 1 MB of JSON.
 BIG = "SELECT ?a ?b ?c ?d WHERE { " + " ".join(f"VALUES ?{v} {DIGITS}" for v in "abcd") + " }"
+#: 10^6 rows (~100 MB of JSON): far more than loopback socket buffers hold, so a client that
+#: stops reading keeps the query's slot taken.
+HUGE = "SELECT * WHERE { " + " ".join(f"VALUES ?{v} {DIGITS}" for v in "abcdef") + " }"
 
 
 def _clean(r: requests.Response) -> None:
@@ -39,7 +42,7 @@ def test_result_too_large_is_413(make_server, tiny_store):
 
 def test_busy_is_503(make_server, tiny_store):
     server = make_server({"STORE": tiny_store, "MAX_CONCURRENT_QUERIES": 1, "QUEUE_WAIT": 0.0})
-    with requests.get(server.endpoint(), params={"query": BIG}, stream=True, timeout=30) as held:
+    with requests.get(server.endpoint(), params={"query": HUGE}, stream=True, timeout=30) as held:
         assert held.status_code == 200
         next(held.iter_content(1024))  # the only slot is taken while this result streams
         r = requests.get(server.endpoint(), params={"query": "ASK {}"}, timeout=30)

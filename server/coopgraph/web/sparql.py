@@ -99,21 +99,24 @@ def sparql() -> Response:
 
 
 def _guarded(chunks: Iterable[bytes], query: str) -> Iterator[bytes]:
-    """The executor's chunks; a failure after the status was sent ends the body, logged.
+    """The executor's chunks; a failure after the status was sent aborts the response.
 
-    The status line is already on the wire then, so the client sees a truncated body; the
-    traceback stays in the server log.
+    The status line is already on the wire then. Re-raising makes the WSGI server drop the
+    connection without the final chunk, so the client sees an incomplete transfer instead of
+    a short body that looks complete (a CSV cut between rows would). The reason is logged.
     """
 
     def _stream() -> Iterator[bytes]:
         try:
             yield from chunks
-        except ExecutorError as exc:  # a limit reached mid-stream: expected, no traceback
+        except ExecutorError as exc:  # a limit reached mid-stream: expected
             log.warning("result cut off after it started (query hash %s): %s",
                         query_hash(query), exc)
-        except Exception:  # noqa: BLE001 - nothing else can be done mid-stream
+            raise
+        except Exception:
             log.exception("the result stream failed after it started (query hash %s)",
                           query_hash(query))
+            raise
 
     closer = getattr(chunks, "close", None)
     return ClosingIterator(_stream(), closer if callable(closer) else (lambda: None))
