@@ -102,3 +102,15 @@ def test_a_plain_directory_is_never_overwritten(sources: Sources, tmp_path: Path
     with pytest.raises(BuildError, match="not a store link"):
         build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
     assert (tmp_path / "store" / "precious").read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_query_with_from_reads_only_that_graph(sources: Sources, tmp_path: Path) -> None:
+    """The union default graph must not swallow a query's own FROM clause."""
+    build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    links = config.graph_iri("links", BASE)
+    store = open_store(tmp_path / "store", read_only=True)
+    try:
+        result = store.query(f"SELECT (COUNT(*) AS ?n) FROM <{links}> WHERE {{ ?s ?p ?o }}")
+        assert int(next(result.rows())["n"].value) == 1
+    finally:
+        store.close()

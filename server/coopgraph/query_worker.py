@@ -1,8 +1,9 @@
 """The body of a query worker process: open a store snapshot read-only, answer requests.
 
-Kept apart from :mod:`coopgraph.executor` so that a worker imports only pyoxigraph and this
-module (a worker start is on the request path when the warm pool is empty), and so that what
-runs in the child is easy to audit. The protocol, over a socket pair, with pickled messages:
+Kept apart from :mod:`coopgraph.executor` so that a worker imports only pyoxigraph, this
+module and :mod:`coopgraph.formats` (a worker start is on the request path when the warm pool
+is empty), and so that what runs in the child is easy to audit. The protocol, over a socket
+pair, with pickled messages:
 
 * parent → worker: ``{"op": "query", ...}``, ``{"op": "parse", ...}``,
   ``{"op": "reopen", "snapshot": path}`` (after a write) or ``None`` (exit);
@@ -25,27 +26,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from coopgraph.formats import RDF_FORMATS, RESULT_FORMATS, query_kwargs
+
 #: Bytes a worker accumulates before sending a chunk. The first chunk is what run_query waits
 #: for, so errors (and a result-size overflow) within it are reported before any byte is sent.
 CHUNK_BYTES = 64 * 1024
-
-#: media type → pyoxigraph format (the same tables as coopgraph.store, without importing it).
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "text/n3": ox.RdfFormat.N3,
-}
-
 
 def _isolate_network() -> bool:
     """Move this (single-threaded) process into new user + network namespaces.
@@ -91,27 +76,6 @@ class _ChunkWriter:
         if self.buf:
             self.conn.send(("chunk", bytes(self.buf)))
             self.buf.clear()
-
-
-def query_kwargs(
-    *,
-    union_default_graph: bool,
-    default_graphs: list[str] | None,
-    named_graphs: list[str] | None,
-    base_iri: str | None,
-    has_dataset_clause: bool,
-) -> dict[str, Any]:
-    """pyoxigraph keyword arguments; the protocol's graphs override FROM, FROM overrides union."""
-    kwargs: dict[str, Any] = {"base_iri": base_iri}
-    if default_graphs:
-        kwargs["default_graph"] = [
-            ox.DefaultGraph() if g == "" else ox.NamedNode(g) for g in default_graphs
-        ]
-    elif union_default_graph and not has_dataset_clause:
-        kwargs["use_default_graph_as_union"] = True
-    if named_graphs:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    return kwargs
 
 
 def _serve_query(conn: Connection, store: ox.Store, request: dict[str, Any]) -> None:

@@ -16,27 +16,9 @@ from typing import IO, Any, Literal
 
 import pyoxigraph as ox
 
+from .formats import RDF_FORMATS, RESULT_FORMATS, query_kwargs
+
 ResultKind = Literal["bindings", "boolean", "graph"]
-
-#: media type → pyoxigraph format, for SELECT/ASK results.
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-
-#: media type → pyoxigraph format, for RDF (CONSTRUCT/DESCRIBE results, graph dumps).
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "text/n3": ox.RdfFormat.N3,
-}
-
 
 class StoreError(Exception):
     """A store operation failed; the message is safe to show to a user."""
@@ -207,13 +189,13 @@ class OxigraphStore(Store):
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        kwargs: dict[str, Any] = {"base_iri": base_iri}
-        if default_graphs:
-            kwargs["default_graph"] = [_graph_node(g) for g in default_graphs]
-        elif union_default_graph:
-            kwargs["use_default_graph_as_union"] = True
-        if named_graphs:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        from .sparql_safety import analyse
+
+        kwargs = query_kwargs(
+            union_default_graph=union_default_graph, default_graphs=default_graphs,
+            named_graphs=named_graphs, base_iri=base_iri,
+            has_dataset_clause=bool(analyse(sparql, base_iri=base_iri).from_graphs),
+        )
         try:
             raw = self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
