@@ -576,7 +576,7 @@ def _ratio(ours: dict[str, Any] | None, other: dict[str, Any] | None) -> str:
     if ok_a and ok_b:
         return f"{ours['median'] / other['median']:.2f}×" if other["median"] else "–"
     if ok_a and not ok_b and other.get("limit_s"):
-        return f"< {ours['median'] / other['limit_s']:.3f}×"
+        return f"< {ours['median'] / other['limit_s']:.2g}×"
     if ok_b and not ok_a and ours.get("limit_s"):
         return f"> {ours['limit_s'] / other['median']:.1f}×"
     return "–"
