@@ -35,7 +35,8 @@ test: $(STAMP) lint  ## lint, then the whole test suite
 links: $(STAMP)  ## regenerate data/links/ from the verified reference table
 	$(BIN)/coopgraph links
 
-bench: $(STAMP)  ## the benchmark (not part of `make test`)
+bench: $(STAMP)  ## the benchmark (not part of `make test`); see docs/benchmarks.md
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.run
 
 clean:
