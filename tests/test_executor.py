@@ -210,9 +210,31 @@ def test_inspect_does_not_wait_for_an_expensive_parse_check(store: OxigraphStore
 
 
 def test_run_query_syntax_error_before_any_byte(ex: Executor) -> None:
-    with pytest.raises(QuerySyntaxError):
-        ex.run_query("SELECT * WHERE { ?s ?p }")
+    with pytest.raises(QuerySyntaxError) as caught:
+        ex.run_query("SELECT * WHERE {\n  ?s ?p }")
+    assert (caught.value.line, caught.value.column) == (2, 10)  # type: ignore[attr-defined]
     assert objects(ex, CHEAP)  # the worker that answered the error still serves
+
+
+def test_prepare_checks_the_text_without_the_engine(ex: Executor, listener: Listener) -> None:
+    """prepare = inspect without the parse check: same refusals, same info, no worker."""
+    query = f"PREFIX ex: <http://example.org/> SELECT * FROM <{G1}> {{ ?s ?p ?o }}"
+    assert ex.prepare(query) == ex.inspect(query)
+    assert ex.prepare("SELECT * WHERE { ?s ?p }") is not None  # the engine's error comes later
+    assert ex.prepare("SELEKT * { ?s ?p ?o }") is None  # no form: the caller uses inspect
+    with pytest.raises(QueryRefused):
+        ex.prepare(f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}")
+    with pytest.raises(QueryRefused):
+        ex.prepare(f"SELECT * FROM <{listener.url}> WHERE {{ ?s ?p ?o }}")
+    assert listener.connections == 0
+
+
+def test_a_small_result_is_one_message(ex: Executor) -> None:
+    """The last chunk and the end travel together: the worker is free when run_query returns."""
+    stream = ex.run_query(CHEAP)
+    assert stream._done  # type: ignore[attr-defined]
+    assert b"".join(stream)
+    assert ex._slots._value == ex.limits.max_concurrent  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- datasets

@@ -202,6 +202,30 @@ def test_syntax_error_is_400_with_position(live_server):
     assert "syntax error" in body["message"]
 
 
+def test_syntax_error_wins_over_406_and_a_refused_dataset(live_server):
+    """The engine's parse check no longer runs before every query (run_query reports syntax
+    errors itself), but a syntax error still wins over the other client errors, as before."""
+    bad = "SELECT * WHERE {\n  ?s ?p \n}"
+    r = requests.get(live_server.endpoint(), params={"query": bad},
+                     headers={"Accept": "image/png"}, timeout=10)
+    assert r.status_code == 400 and "syntax error" in r.text
+    r = requests.get(live_server.endpoint(), params={"query": bad, "format": "turtle"},
+                     timeout=10)
+    assert r.status_code == 400 and "syntax error" in r.text
+    r = requests.get(live_server.endpoint(),
+                     params={"query": bad, "default-graph-uri": "http://example.org/none"},
+                     timeout=10)
+    assert r.status_code == 400 and "syntax error" in r.text
+    r = requests.get(live_server.endpoint(),
+                     params={"query": SELECT_TERRITORIES,
+                             "default-graph-uri": "http://example.org/none"}, timeout=10)
+    assert r.status_code == 403
+    # A text whose form the analysis cannot read gets the engine's message.
+    r = requests.get(live_server.endpoint(), params={"query": "SELEKT * { ?s ?p ?o }"},
+                     timeout=10)
+    assert r.status_code == 400 and "syntax error" in r.text
+
+
 def test_unsupported_accept_is_406(live_server):
     r = requests.get(live_server.endpoint(), params={"query": SELECT_TERRITORIES},
                      headers={"Accept": "image/png"}, timeout=10)

@@ -447,7 +447,10 @@ class _ProcessPool:
                 if not self._idle:
                     break
                 worker = self._idle.pop()
-                self._lock.notify_all()  # the maintainer may want to top the pool up
+                if len(self._idle) + self._starting < self._limits.pool_size:
+                    # The maintainer tops the pool up. Not woken on every query: each wake-up
+                    # costs the request path a GIL hand-over and a waitpid per idle worker.
+                    self._lock.notify_all()
                 current = worker.generation == self._generation
             if worker.process.poll() is not None:
                 self._retire(worker)
@@ -470,7 +473,8 @@ class _ProcessPool:
             if keep:
                 worker.idle_since = time.monotonic()
                 self._idle.append(worker)
-                self._lock.notify_all()
+                if worker.generation != self._generation:
+                    self._lock.notify_all()  # the maintainer moves it to the new snapshot
                 return
             self._lock.notify_all()
         self._retire(worker)
@@ -642,6 +646,9 @@ class _Stream(Iterator[bytes]):
             return bytes(message[1])
         self._done = True
         self._finish(healthy=True)
+        if kind == "last":
+            self.bytes_sent += len(message[1])
+            return bytes(message[1])
         if kind == "end":
             raise StopIteration
         if kind == "too_large":
@@ -743,6 +750,21 @@ class Executor:
             if iri != "" and not self._holds_graph(iri):
                 raise QueryRefused(f"<{iri}> is not a graph of this store")
 
+    def prepare(self, query_text: str, base_iri: str | None = None) -> QueryInfo | None:
+        """The text checks of :meth:`inspect` (limits, SERVICE/FROM refusals) and the form the
+        text analysis reads, **without** the engine's parse check; None when the text names no
+        form (then call :meth:`inspect`, which reports the engine's syntax error).
+
+        For callers that evaluate the query right after: :meth:`run_query` reports a syntax
+        error (400, with line and column) before any byte, so checking first costs a second
+        round trip to a worker for nothing. Raises QueryRefused, like :meth:`inspect`, before
+        any engine work.
+        """
+        analysis, services = self._check(query_text, base_iri)
+        if analysis.form is None:
+            return None
+        return _info(analysis, services)
+
     def inspect(self, query_text: str, base_iri: str | None = None) -> QueryInfo:
         """Check a query without evaluating it: limits, SERVICE/FROM, form and syntax.
 
@@ -762,16 +784,7 @@ class Executor:
             self._parse_check(query_text, base_iri)
         if analysis.form is None:
             raise QuerySyntaxError("error at 1:1: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-        return QueryInfo(
-            form=analysis.form,
-            media_types=FORM_MEDIA_TYPES[analysis.form],
-            default_media_type=DEFAULT_MEDIA_TYPE[analysis.form],
-            services=services,
-            from_graphs=tuple(r.iri or "" for r in analysis.from_graphs if r.keyword == "FROM"),
-            from_named_graphs=tuple(
-                r.iri or "" for r in analysis.from_graphs if r.keyword == "FROM NAMED"
-            ),
-        )
+        return _info(analysis, services)
 
     def _parse_check(self, text: str, base_iri: str | None) -> None:
         if self._pool is None:
@@ -889,6 +902,8 @@ class Executor:
         kind = message[0]
         if kind == "chunk":
             return _Stream(self, worker, bytes(message[1]), deadline, False, chunks, on_abort)
+        if kind == "last":  # the whole result in one message: the worker is free already
+            return _Stream(self, worker, bytes(message[1]), deadline, True, chunks, on_abort)
         if kind == "end":
             return _Stream(self, worker, None, deadline, True, chunks, on_abort)
         self._finish_query(worker, healthy=True)
@@ -1080,6 +1095,20 @@ def _analyse(text: str, base_iri: str | None, strict: bool = False) -> sparql_sa
     """The text analysis, cached: the web layer calls inspect() then run_query() on one text,
     and a 100 000-character query takes a noticeable fraction of a second to tokenise twice."""
     return sparql_safety.analyse(text, base_iri=base_iri, strict=strict)
+
+
+def _info(analysis: sparql_safety.Analysis, services: tuple[str, ...]) -> QueryInfo:
+    assert analysis.form is not None
+    return QueryInfo(
+        form=analysis.form,
+        media_types=FORM_MEDIA_TYPES[analysis.form],
+        default_media_type=DEFAULT_MEDIA_TYPE[analysis.form],
+        services=services,
+        from_graphs=tuple(r.iri or "" for r in analysis.from_graphs if r.keyword == "FROM"),
+        from_named_graphs=tuple(
+            r.iri or "" for r in analysis.from_graphs if r.keyword == "FROM NAMED"
+        ),
+    )
 
 
 def _syntax_error(message: str) -> QuerySyntaxError:

@@ -8,9 +8,10 @@ pair, with pickled messages:
 * parent → worker: ``{"op": "query", ...}``, ``{"op": "parse", ...}``,
   ``{"op": "reopen", "snapshot": path}`` (after a write) or ``None`` (exit);
 * worker → parent: ``("ready", pid, isolated)`` once, then per query zero or more
-  ``("chunk", bytes)`` followed by exactly one of ``("end", total)``, ``("syntax", message)``,
-  ``("error", message)``, ``("too_large", total)``; per parse check ``("ok",)`` or
-  ``("syntax", message)``; per reopen ``("ready", pid, isolated)`` again.
+  ``("chunk", bytes)`` followed by exactly one of ``("last", bytes, total)`` (the final chunk
+  and the end in one message: a small result is one message), ``("end", total)``,
+  ``("syntax", message)``, ``("error", message)``, ``("too_large", total)``; per parse check
+  ``("ok",)`` or ``("syntax", message)``; per reopen ``("ready", pid, isolated)`` again.
 """
 
 from __future__ import annotations
@@ -70,12 +71,15 @@ class _ChunkWriter:
         return len(data)
 
     def flush(self) -> None:
-        """pyoxigraph calls it at the end; chunks are sent by :meth:`finish`."""
+        """pyoxigraph calls it at the end; the last chunk is sent by :meth:`finish`."""
 
     def finish(self) -> None:
+        """Send what is buffered and the end of the result, in one message."""
         if self.buf:
-            self.conn.send(("chunk", bytes(self.buf)))
+            self.conn.send(("last", bytes(self.buf), self.total))
             self.buf.clear()
+        else:
+            self.conn.send(("end", self.total))
 
 
 def _serve_query(conn: Connection, store: ox.Store, request: dict[str, Any]) -> None:
@@ -100,14 +104,13 @@ def _serve_query(conn: Connection, store: ox.Store, request: dict[str, Any]) -> 
     writer = _ChunkWriter(conn, request["max_result_bytes"])
     try:
         raw.serialize(writer, fmt)
-        writer.finish()
     except TooLarge:
         conn.send(("too_large", writer.total))
         return
     except Exception as exc:  # noqa: BLE001
         conn.send(("error", str(exc)))
         return
-    conn.send(("end", writer.total))
+    writer.finish()
 
 
 def _serve_parse(conn: Connection, request: dict[str, Any]) -> None:

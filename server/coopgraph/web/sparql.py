@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from flask import Blueprint, Response, current_app, request
 
 from .accesslog import note_query, query_hash
-from .backend import ClosingIterator, ExecutorError
+from .backend import ClosingIterator, ExecutorError, QueryRefused
 from .description import service_description
 from .errors import ApiError
 from .negotiation import content_type, negotiate
@@ -81,21 +81,42 @@ def sparql() -> Response:
     default_graphs, named_graphs = dataset_params()
     executor = service().executor
     base = current_app.config.get("BASE")
-    info = executor.inspect(query, base_iri=base)
+    # One round trip to a query worker: the text checks and the form (for content
+    # negotiation) come from the text analysis, and run_query reports a syntax error before
+    # any byte. The engine's parse check (a second round trip) is only made where its answer
+    # changes what the client gets: a HEAD (nothing is evaluated), a text whose form the
+    # analysis cannot read, and before any other error, so that a syntax error (400) still
+    # wins over a 406 or a refused dataset, exactly as when the check always came first.
+    info = None if request.method == "HEAD" else executor.prepare(query, base_iri=base)
+    checked = info is None
+    if info is None:
+        info = executor.inspect(query, base_iri=base)
     kind = "results" if info.form in ("SELECT", "ASK") else "rdf"
-    media_type = negotiate(kind)
-    headers = {"Vary": "Accept", "Cache-Control": "no-store"}
+    try:
+        media_type = negotiate(kind)
+    except ApiError:
+        if not checked:
+            executor.inspect(query, base_iri=base)
+        raise
     if request.method == "HEAD":  # the headers a GET would get, without running the query
-        return Response(status=200, content_type=content_type(media_type), headers=headers)
-    chunks = executor.run_query(
-        query,
-        media_type=media_type,
-        default_graphs=default_graphs,
-        named_graphs=named_graphs,
-        base_iri=base,
-    )
+        return Response(status=200, content_type=content_type(media_type), headers=_HEADERS)
+    try:
+        chunks = executor.run_query(
+            query,
+            media_type=media_type,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            base_iri=base,
+        )
+    except QueryRefused:  # a default-graph-uri / named-graph-uri the store does not hold
+        if not checked:
+            executor.inspect(query, base_iri=base)
+        raise
     return Response(_guarded(chunks, query), status=200, content_type=content_type(media_type),
-                    headers=headers)
+                    headers=_HEADERS)
+
+
+_HEADERS = (("Vary", "Accept"), ("Cache-Control", "no-store"))
 
 
 def _guarded(chunks: Iterable[bytes], query: str) -> Iterator[bytes]:
