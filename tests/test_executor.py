@@ -712,6 +712,24 @@ def test_steady_concurrency_reuses_workers(store: OxigraphStore) -> None:
         assert ex._pool.spawned <= 4 + 2  # 60 queries; at most one process per client, + spares
 
 
+def test_fluctuating_concurrency_does_not_churn_processes(store: OxigraphStore) -> None:
+    """Bursts of max_concurrent queries with lulls between them (what 8 HTTP clients on
+    2 cores look like): the pool settles at max_concurrent processes instead of starting a
+    spare whenever every slot is busy and stopping it again in the next lull."""
+    with Executor(store, limits=Limits(pool_size=2, max_concurrent=4, queue_wait_s=10)) as ex:
+        assert ex._pool is not None
+        wait_warm(ex, 2)
+        for _ in range(12):
+            threads = [threading.Thread(target=objects, args=(ex, CHEAP)) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            time.sleep(0.05)  # a lull: every worker is idle, and the maintainer runs
+        assert len(ex._pool.live_workers()) <= 4
+        assert ex._pool.spawned <= 4 + 1  # + one the retry path may start
+
+
 def test_time_limit_mid_stream_stops_the_worker(store: OxigraphStore) -> None:
     """A result still streaming when the limit passes (here: a client too slow to read) ends
     with QueryTimeout from the iterator; the worker is killed and its slot freed."""

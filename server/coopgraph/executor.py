@@ -447,7 +447,7 @@ class _ProcessPool:
                 if not self._idle:
                     break
                 worker = self._idle.pop()
-                if len(self._idle) + self._starting < self._limits.pool_size:
+                if self._needs_top_up():
                     # The maintainer tops the pool up. Not woken on every query: each wake-up
                     # costs the request path a GIL hand-over and a waitpid per idle worker.
                     self._lock.notify_all()
@@ -467,7 +467,7 @@ class _ProcessPool:
             keep = (
                 healthy
                 and not self._closed
-                and len(self._idle) < max(self._limits.pool_size, self._limits.max_concurrent)
+                and len(self._idle) < self._capacity()
                 and worker.process.poll() is None
             )
             if keep:
@@ -506,11 +506,27 @@ class _ProcessPool:
                     log.exception("query worker pool upkeep failed")
                     self._lock.wait(1.0)
 
+    def _capacity(self) -> int:
+        """Workers worth keeping: one per query that may run at once, and the warm pool."""
+        return max(self._limits.pool_size, self._limits.max_concurrent)
+
+    def _needs_top_up(self) -> bool:
+        """Fewer than ``pool_size`` idle or starting, and room for one more (lock held).
+
+        The second condition matters under load: when every slot is busy, nothing is idle,
+        but a spare started then is one worker too many as soon as the load eases, and
+        release() would stop it again: a process start (~0.3 s of CPU) every few queries.
+        """
+        return (
+            len(self._idle) + self._starting < self._limits.pool_size
+            and len(self._live) + self._starting < self._capacity()
+        )
+
     def _work_pending(self) -> bool:
         """Whether the maintainer has something to do (called with the lock held)."""
         return (
             self._dirty
-            or len(self._idle) + self._starting < self._limits.pool_size
+            or self._needs_top_up()
             or any(w.generation != self._generation for w in self._idle)
             or any(w.process.poll() is not None for w in self._idle)
             or bool(self._expired_idle())
@@ -533,7 +549,7 @@ class _ProcessPool:
     def _top_up(self) -> None:
         """Start one worker if fewer than ``pool_size`` are idle or starting."""
         with self._lock:
-            if self._closed or len(self._idle) + self._starting >= self._limits.pool_size:
+            if self._closed or not self._needs_top_up():
                 return
             self._starting += 1
         try:
