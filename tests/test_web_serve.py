@@ -1,4 +1,4 @@
-"""`coopgraph serve` (gunicorn, gthread) on a real port, and the structured access log."""
+"""`coopgraph serve` (gunicorn, threads) on a real port, and the structured access log."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -47,6 +48,7 @@ def test_serve_under_gunicorn(tmp_path: Path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
     )
     url = f"http://127.0.0.1:{port}"
+    busy_query = "ASK { <urn:a> <urn:p> ?o }"
     try:
         _wait_healthy(url, proc)
         assert requests.get(url + "/healthz", timeout=30).json() == {
@@ -67,6 +69,22 @@ def test_serve_under_gunicorn(tmp_path: Path):
         assert len(long.request.url) > 8192 and long.json()["boolean"] is True
         bad = requests.get(url + "/sparql", params={"query": "SELECT"}, timeout=30)
         assert bad.status_code == 400
+        # A small result is sent whole, with its length; keep-alive connections beyond
+        # --threads are all served in turn (a request thread holds its connection for the
+        # next request only while no other connection waits for a thread).
+        assert r.headers["Content-Length"] == str(len(r.content))
+        sessions = [requests.Session() for _ in range(6)]
+
+        def client(session: requests.Session) -> float:
+            started = time.monotonic()
+            for _ in range(20):
+                answer = session.get(url + "/sparql", params={"query": busy_query}, timeout=30)
+                assert answer.status_code == 200 and answer.json()["boolean"] is True
+            session.close()
+            return time.monotonic() - started
+
+        with ThreadPoolExecutor(len(sessions)) as pool:
+            assert max(pool.map(client, sessions)) < 20
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -80,7 +98,10 @@ def test_serve_under_gunicorn(tmp_path: Path):
     for line in lines:
         assert LOG_FIELDS <= set(line), line
         assert line["client"] == "127.0.0.1"
-    sparql = [line for line in lines if line["path"] == "/sparql"]
+    busy_hash = hashlib.sha256(busy_query.encode()).hexdigest()[:16]
+    assert sum(line["query_hash"] == busy_hash for line in lines) == 6 * 20
+    sparql = [line for line in lines
+              if line["path"] == "/sparql" and line["query_hash"] != busy_hash]
     # lines are written when each response is closed, so their order may differ
     assert sorted(line["status"] for line in sparql) == [200, 200, 400]
     by_hash = {line["query_hash"]: line for line in sparql}

@@ -638,6 +638,14 @@ class _Stream(Iterator[bytes]):
     def __iter__(self) -> _Stream:
         return self
 
+    def whole(self) -> bytes | None:
+        """The entire result if it arrived with the first message (a small result: the worker
+        is free already, nothing can fail any more), else None (iterate as usual)."""
+        if not self._done or self.bytes_sent != len(self._pending or b""):
+            return None
+        data, self._pending = self._pending or b"", None
+        return data
+
     def __next__(self) -> bytes:
         if self._pending is not None:
             data, self._pending = self._pending, None

@@ -112,6 +112,13 @@ def sparql() -> Response:
         if not checked:
             executor.inspect(query, base_iri=base)
         raise
+    whole = getattr(chunks, "whole", None)
+    body = whole() if callable(whole) else None
+    if body is not None:
+        # The whole result came in one message from the worker: send it with a
+        # Content-Length (one write, and no chunked framing for the client to parse).
+        return Response(body, status=200, content_type=content_type(media_type),
+                        headers=_HEADERS)
     return Response(_guarded(chunks, query), status=200, content_type=content_type(media_type),
                     headers=_HEADERS)
 
