@@ -111,6 +111,9 @@ def negotiate(kind: str) -> str:
             f"format {fmt!r} is not available for this result; supported: {', '.join(supported)}",
             supported=supported,
         )
+    header = request.headers.get("Accept")
+    if header in supported:
+        return header  # exactly one supported type (most programs): what parsing would give
     accept = accept_without_parameters()
     if not accept:
         return supported[0]
