@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -428,3 +429,77 @@ def test_browser_gets_a_query_page_programs_get_turtle(live_server):
     forced = requests.get(live_server.endpoint(), params={"format": "turtle"},
                           headers={"Accept": browser}, timeout=10)
     assert forced.headers["Content-Type"].startswith("text/turtle")
+
+
+def _same_answer_cases() -> list[tuple[str, dict, dict]]:
+    """(method, request kwargs, headers): plain requests the fast path serves, and the
+    neighbours it must hand to Flask (errors, options, odd headers)."""
+    cheap = f"SELECT ?p ?o WHERE {{ <{TERRITORIES[0]}> ?p ?o }}"
+    describe = f"DESCRIBE <{TERRITORIES[0]}>"
+    json_accept = {"Accept": "application/sparql-results+json"}
+    cases: list[tuple[str, dict, dict]] = []
+    for query in (cheap, SELECT_TERRITORIES, CONSTRUCT, describe, "ASK {}", BIG_QUERY):
+        cases += [
+            ("GET", {"params": {"query": query}}, {}),
+            ("POST", {"data": {"query": query}}, {}),
+            ("POST", {"data": {"query": query}}, json_accept),
+            ("POST", {"data": {"query": query}}, {"Accept": "text/turtle"}),
+            ("GET", {"params": {"query": query}}, {"Accept": "text/csv"}),
+        ]
+    bad = "SELECT * WHERE {\n  ?s ?p \n}"
+    cases += [
+        ("GET", {"params": {"query": bad}}, json_accept),
+        ("POST", {"data": {"query": bad}}, {}),
+        ("POST", {"data": {"query": "  "}}, {}),
+        ("POST", {"data": {"query": "x" * 100_001}}, {}),
+        ("POST", {"data": {"query": cheap, "format": "csv"}}, {}),
+        ("POST", {"data": {"query": cheap}}, {"Accept": "text/html"}),
+        ("POST", {"data": {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> {} }"}}, {}),
+        ("POST", {"data": {"query": "SELECT * FROM <http://example.org/none> { ?s ?p ?o }"}},
+         json_accept),
+        ("POST", {"data": {"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}}, {}),
+        ("POST", {"data": {"query": cheap, "update": "x"}}, {}),
+        ("GET", {"params": {"query": "SELECT (éé AS ?x) {}"}}, {}),
+        ("POST", {"data": {"query": "SELECT ?x { BIND('é' AS ?x) }"}}, {}),
+        ("HEAD", {"params": {"query": cheap}}, {}),
+    ]
+    return cases
+
+
+def test_fast_path_answers_exactly_like_flask(make_server, tiny_store):
+    """web/fastpath.py serves plain one-query requests without Flask: every answer (status,
+    headers in order, body) must be the one Flask gives, fast path or not."""
+    fast = make_server({"STORE": tiny_store})
+    slow = make_server({"STORE": tiny_store, "FAST_PATH": False})
+    ignored = {"Date", "Server"}
+    for method, kwargs, headers in _same_answer_cases():
+        answers = []
+        for server in (fast, slow):
+            r = requests.request(method, server.endpoint(), headers=headers, timeout=30,
+                                 **kwargs)
+            answers.append((r.status_code,
+                            [(k, v) for k, v in r.headers.items() if k not in ignored],
+                            r.content))
+        assert answers[0] == answers[1], (method, kwargs, headers)
+    assert fast.app.wsgi_app.served >= 15  # the plain requests did take the fast path
+    assert not hasattr(slow.app.wsgi_app, "served")
+
+
+def test_fast_path_access_log_line(make_server, tiny_store, caplog):
+    fast = make_server({"STORE": tiny_store})
+    query = f"SELECT ?p ?o WHERE {{ <{TERRITORIES[0]}> ?p ?o }}"
+    def lines() -> list[logging.LogRecord]:
+        return [x for x in caplog.records if x.name == "coopgraph.access"]
+
+    with caplog.at_level(logging.INFO, logger="coopgraph.access"):
+        r = requests.post(fast.endpoint(), data={"query": query}, timeout=30)
+        deadline = time.monotonic() + 5
+        while not lines() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert r.status_code == 200
+    assert fast.app.wsgi_app.served == 1
+    line = json.loads(lines()[-1].getMessage())
+    assert list(line) == ["time", "method", "path", "status", "query_hash", "client",
+                          "duration_ms", "bytes"]
+    assert line["method"] == "POST" and line["status"] == 200
+    assert line["bytes"] == len(r.content) and line["client"] == "127.0.0.1"

@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "ACCESS_LOG": True,
     "CORS_PATHS": ("/sparql", "/.well-known/void"),
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    "FAST_PATH": True,  # plain one-query requests skip Flask (web/fastpath.py); same answers
 }
 
 
@@ -125,6 +126,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _server_log()
     init_access_log(app)
     _cors(app)
+    if settings["FAST_PATH"] and not settings["TRUSTED_PROXIES"]:
+        from .fastpath import FastSparql
+
+        app.wsgi_app = FastSparql(app.wsgi_app, app)  # type: ignore[method-assign]
     if settings["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -27,6 +27,19 @@ def query_hash(text: str | None) -> str | None:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def now_iso() -> str:
+    """The ``time`` field: UTC, ISO 8601, milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def emit_access_line(record: dict[str, object], started: float, length: int | None) -> None:
+    """Write one line: ``record`` (time … client), then ``duration_ms`` and ``bytes``."""
+    record["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    if length is not None:
+        record["bytes"] = length
+    access_log.info(json.dumps(record, ensure_ascii=False))
+
+
 def note_query(text: str) -> None:
     """Remember the request's query/update text for its log line."""
     g.query_text = text
@@ -56,8 +69,8 @@ def init_access_log(app: Flask) -> None:
         if not app.config.get("ACCESS_LOG", True):
             return response
         started = g.get("started", time.perf_counter())
-        record = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        record: dict[str, object] = {
+            "time": now_iso(),
             "method": request.method,
             "path": request.path,
             "status": response.status_code,
@@ -68,10 +81,7 @@ def init_access_log(app: Flask) -> None:
         length = response.content_length if not response.is_streamed else None
 
         def _emit() -> None:
-            record["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
-            if length is not None:
-                record["bytes"] = length
-            access_log.info(json.dumps(record, ensure_ascii=False))
+            emit_access_line(record, started, length)
 
         response.call_on_close(_emit)
         return response

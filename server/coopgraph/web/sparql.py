@@ -17,6 +17,7 @@ from .accesslog import note_query, query_hash
 from .backend import ClosingIterator, ExecutorError, QueryRefused
 from .description import service_description
 from .errors import ApiError
+from .fastpath import take_outcome
 from .negotiation import content_type, negotiate
 from .page import query_page, wants_html
 from .params import body_text, dataset_params
@@ -101,13 +102,18 @@ def sparql() -> Response:
     if request.method == "HEAD":  # the headers a GET would get, without running the query
         return Response(status=200, content_type=content_type(media_type), headers=_HEADERS)
     try:
-        chunks = executor.run_query(
-            query,
-            media_type=media_type,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
-            base_iri=base,
-        )
+        done, outcome = take_outcome(request.environ)  # run by the fast path already?
+        if not done:
+            outcome = executor.run_query(
+                query,
+                media_type=media_type,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                base_iri=base,
+            )
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        chunks = outcome
     except QueryRefused:  # a default-graph-uri / named-graph-uri the store does not hold
         if not checked:
             executor.inspect(query, base_iri=base)
