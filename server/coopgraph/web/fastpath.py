@@ -59,24 +59,20 @@ class FastSparql:
     def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], app: Flask) -> None:
         self.wsgi_app = wsgi_app
         self.app = app
-        config = app.config
-        self.max_body = config.get("MAX_CONTENT_LENGTH")
-        self.max_query = config.get("MAX_QUERY_LENGTH")
-        self.base = config.get("BASE")
-        self.cors = "/sparql" in tuple(config.get("CORS_PATHS") or ())
-        self.log = bool(config.get("ACCESS_LOG", True))
         self.served = 0  # requests answered without Flask (diagnostics, tests)
+        # Fixed when the app is made, as web/__init__.py's CORS hooks do.
+        self.cors = "/sparql" in tuple(app.config.get("CORS_PATHS") or ())
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") != "/sparql" or environ.get("SCRIPT_NAME"):
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
-        query = self._query(environ)
+        query = self._query(environ, self.app.config)
         if query is None:
             return self.wsgi_app(environ, start_response)
         return self._answer(environ, start_response, query, started)
 
-    def _query(self, environ: dict[str, Any]) -> str | None:
+    def _query(self, environ: dict[str, Any], config: Any) -> str | None:
         """The query text if the request is a plain one-query request, else None.
 
         For a POST, the body is read here; it is put back (``wsgi.input``) for Flask.
@@ -94,7 +90,8 @@ class FastSparql:
             if not length_text.isdigit():
                 return None
             length = int(length_text)
-            if self.max_body is not None and length > self.max_body:
+            max_body = config.get("MAX_CONTENT_LENGTH")
+            if max_body is not None and length > max_body:
                 return None
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)  # Flask reads it again if we hand over
@@ -112,7 +109,8 @@ class FastSparql:
         if len(pairs) != 1 or pairs[0][0] != "query":
             return None
         query = pairs[0][1]
-        if not query.strip() or (self.max_query and len(query) > self.max_query):
+        max_query = config.get("MAX_QUERY_LENGTH")
+        if not query.strip() or (max_query and len(query) > max_query):
             return None  # the view's 400 / 403
         return query
 
@@ -123,9 +121,11 @@ class FastSparql:
         query: str,
         started: float,
     ) -> Any:
+        config = self.app.config  # read per request, as the view and the hooks do
+        base = config.get("BASE")
         executor = self.app.extensions["coopgraph"].executor
         try:
-            info = executor.prepare(query, base_iri=self.base)
+            info = executor.prepare(query, base_iri=base)
         except Exception:  # noqa: BLE001 - the view raises it again and answers as usual
             return self.wsgi_app(environ, start_response)
         if info is None:
@@ -141,7 +141,7 @@ class FastSparql:
         try:
             chunks: Any = executor.run_query(
                 query, media_type=media_type, default_graphs=[], named_graphs=[],
-                base_iri=self.base,
+                base_iri=base,
             )
         except Exception as exc:  # noqa: BLE001 - handed to the view, which answers it
             return self._hand_over(environ, start_response, exc)
@@ -160,7 +160,8 @@ class FastSparql:
             headers.append(("Access-Control-Expose-Headers", "Content-Type, Vary"))
         start_response("200 OK", headers)
         self.served += 1
-        return _Body(body, self._log_line(environ, query, started, len(body)))
+        log = config.get("ACCESS_LOG", True)
+        return _Body(body, self._log_line(environ, query, started, len(body)) if log else None)
 
     def _hand_over(
         self, environ: dict[str, Any], start_response: Callable[..., Any], outcome: Any
@@ -176,9 +177,7 @@ class FastSparql:
 
     def _log_line(
         self, environ: dict[str, Any], query: str, started: float, length: int
-    ) -> Callable[[], None] | None:
-        if not self.log:
-            return None
+    ) -> Callable[[], None]:
         fields: dict[str, object] = {
             "time": now_iso(),
             "method": environ["REQUEST_METHOD"],
