@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 
 import requests
@@ -31,6 +33,31 @@ def test_timeout_is_503_with_retry_after(make_server, tiny_store):
     # the server keeps answering
     ok = requests.get(server.endpoint(), params={"query": "ASK {}"}, timeout=30)
     assert ok.status_code == 200 and ok.json()["boolean"] is True
+
+
+def test_timeout_access_log_counts_the_wait(make_server, tiny_store):
+    """The 503 of a query stopped by the limit is answered by Flask after the fast path ran
+    the query: its log line still counts the whole wait."""
+    server = make_server({"STORE": tiny_store, "QUERY_TIMEOUT": 1.0})
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    handler = Collect()
+    logger = logging.getLogger("coopgraph.access")
+    logger.addHandler(handler)
+    try:
+        r = requests.get(server.endpoint(), params={"query": SLOW}, timeout=30)
+        deadline = time.monotonic() + 5
+        while not records and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        logger.removeHandler(handler)
+    assert r.status_code == 503
+    line = json.loads(records[-1])
+    assert line["status"] == 503 and line["duration_ms"] >= 900
 
 
 def test_result_too_large_is_413(make_server, tiny_store):

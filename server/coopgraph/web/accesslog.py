@@ -62,7 +62,9 @@ def init_access_log(app: Flask) -> None:
 
     @app.before_request
     def _start() -> None:
-        g.started = time.perf_counter()
+        # A request handed over by web/fastpath.py (a query that failed, or a large result)
+        # may have waited for its query there already: count from its arrival.
+        g.started = request.environ.get("coopgraph.fastpath.started") or time.perf_counter()
 
     @app.after_request
     def _log(response: Response) -> Response:

@@ -33,6 +33,8 @@ from .negotiation import RDF_TYPES, RESULT_TYPES, content_type
 
 #: environ key: what run_query returned or raised in the fast path, for the view.
 OUTCOME = "coopgraph.fastpath.outcome"
+#: environ key: when the request reached the fast path (``time.perf_counter()``).
+STARTED = "coopgraph.fastpath.started"
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -67,6 +69,7 @@ class FastSparql:
         if environ.get("PATH_INFO") != "/sparql" or environ.get("SCRIPT_NAME"):
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
+        environ[STARTED] = started  # the access log's duration counts from here, in Flask too
         query = self._query(environ, self.app.config)
         if query is None:
             return self.wsgi_app(environ, start_response)
