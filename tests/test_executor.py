@@ -306,8 +306,15 @@ def test_service_refused_without_connection(
     "template",
     [
         "LOAD <{url}>",
-        "LOAD SILENT <{url}> INTO GRAPH <http://example.org/graph/x>",
         "PREFIX : <{url}#> LOAD:x",
+        # LOAD without SILENT is refused even next to a LOAD SILENT or another operation
+        "LOAD SILENT <{url}> ; LOAD <{url}>",
+        "INSERT DATA {{ <a:a> <a:b> <a:c> }} ; LOAD <{url}> INTO GRAPH <http://example.org/g>",
+        # a LOAD SILENT that cannot be cut out soundly (another LOAD in a comment) is refused
+        "LOAD SILENT <{url}> # LOAD <{url}>\n",
+        "LOAD SILENT <{url}> ; INSERT DATA {{ <a:a> <a:b> 'see LOAD <{url}>' }}",
+        # a LOAD SILENT next to a SERVICE: the update is refused, and nothing is run
+        "LOAD SILENT <{url}> ; INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
         "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
         # a less-than read as an IRI start would hide this LOAD from a tokenizer
         'INSERT {{ }} WHERE {{ ?s ?p ?o FILTER(?a<?b)#>"""\n}} ;\n'
@@ -321,6 +328,86 @@ def test_update_load_and_service_refused_without_connection(
     with pytest.raises(QueryRefused):
         ex.run_update(template.format(url=listener.url))
     time.sleep(0.2)
+    assert listener.connections == 0
+
+
+SILENT_G = "http://example.org/graph/silent"
+
+
+def _count(ex: Executor, graph: str) -> int:
+    body = b"".join(ex.run_query(f"SELECT * WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                                 media_type="text/csv"))
+    return len(body.decode().splitlines()) - 1
+
+
+@pytest.mark.parametrize(
+    ("template", "added"),
+    [
+        ("LOAD SILENT <{url}>", 0),
+        ("load silent <{url}> into graph <{g}>", 0),
+        ("LOADSILENT<{url}>INTOGRAPH<{g}>", 0),
+        ("LOAD SILENT <{url}> ; LOAD SILENT <{url}x> ;", 0),
+        ("LOAD SILENT <{url}> ; INSERT DATA {{ GRAPH <{g}> {{ <a:a> <a:b> <a:c> }} }}", 1),
+        ("INSERT DATA {{ GRAPH <{g}> {{ <a:a> <a:b> <a:c> }} }} ;\n"
+         "# a comment\nLOAD SILENT <{url}> INTO GRAPH <{g}> ;\n"
+         "INSERT DATA {{ GRAPH <{g}> {{ <a:a> <a:b> <a:d> }} }}", 2),
+        ("PREFIX r: <{url}> INSERT DATA {{ GRAPH <{g}> {{ <a:a> <a:b> <a:c> }} }} ;"
+         " LOAD SILENT r:x", 1),
+    ],
+)
+def test_load_silent_is_a_successful_no_op(
+    ex: Executor, listener: Listener, template: str, added: int
+) -> None:
+    """SILENT makes the LOAD (which this endpoint never does) succeed; the rest runs."""
+    ex.run_update(f"DROP SILENT GRAPH <{SILENT_G}>")
+    ex.run_update(template.format(url=listener.url, g=SILENT_G))
+    assert _count(ex, SILENT_G) == added
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+def test_load_silent_request_stays_atomic(ex: Executor, listener: Listener) -> None:
+    """The operations left after cutting out LOAD SILENT run as one update: all or nothing."""
+    ex.run_update(f"DROP SILENT GRAPH <{SILENT_G}>")
+    with pytest.raises(StoreError):
+        ex.run_update(
+            f"INSERT DATA {{ GRAPH <{SILENT_G}> {{ <a:a> <a:b> <a:c> }} }} ; "
+            f"LOAD SILENT <{listener.url}> ; DROP GRAPH <http://example.org/graph/missing>"
+        )
+    assert _count(ex, SILENT_G) == 0
+    assert listener.connections == 0
+
+
+@pytest.mark.parametrize(
+    ("template", "line", "column"),
+    [
+        # the W3C syntax-update-bad-07/08/09 texts: no separator, two, a trailing pair
+        ("CREATE GRAPH <a:g>\nLOAD <{url}> INTO GRAPH <a:g>", 2, 1),
+        ("CREATE GRAPH <a:g>\n;;\nLOAD <{url}> INTO GRAPH <a:g>", 3, 1),
+        ("CREATE GRAPH <a:g>\n;\nLOAD <{url}> INTO GRAPH <a:g>\n;;", 4, 3),
+        # after a LOAD on the same line: the column is one of this text, not of the one checked
+        ("LOAD SILENT <{url}> garbage", 1, "garbage"),
+        ("LOAD <{url}> INTO GRAPH <a:g> ; INSERT DATA {{ <a:a> <a:b> }}", 1, "}"),
+    ],
+)
+def test_syntax_error_wins_over_the_load_refusal(
+    ex: Executor, listener: Listener, template: str, line: int, column: int | str
+) -> None:
+    text = template.format(url=listener.url)
+    with pytest.raises(QuerySyntaxError) as info:
+        ex.run_update(text)
+    if isinstance(column, str):
+        column = text.rindex(column) + 1
+    assert info.value.line == line  # type: ignore[attr-defined]  # position in *this* text
+    assert info.value.column == column  # type: ignore[attr-defined]
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+def test_load_refused_when_only_one_grammar_rejects_it(ex: Executor, listener: Listener) -> None:
+    """An undeclared prefix: Oxigraph rejects it, rdflib's parser (syntax only) does not."""
+    with pytest.raises(QueryRefused):
+        ex.run_update("LOAD SILENT undeclared:x")
     assert listener.connections == 0
 
 

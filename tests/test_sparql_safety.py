@@ -8,6 +8,7 @@ have reported the reference.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -16,7 +17,15 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 import pytest
 
-from coopgraph.sparql_safety import analyse, error_position, query_form
+from coopgraph.sparql_safety import (
+    analyse,
+    error_position,
+    load_operations,
+    map_error_position,
+    query_form,
+    remove_operations,
+    replace_loads,
+)
 
 
 class Listener:
@@ -329,3 +338,89 @@ def test_values_rows_with_iris_are_fine() -> None:
     text = "SELECT * FROM <http://g/> { VALUES (?a ?b) { (<http://a/> <http://b/>) } }"
     result = analyse(text)
     assert result.services == [] and [r.iri for r in result.from_graphs] == ["http://g/"]
+
+
+# --------------------------------------------------------------------------- LOAD operations
+
+
+def test_load_operations_are_located() -> None:
+    text = (
+        "PREFIX r: <http://r.example/>\n"
+        "LOAD SILENT <http://a.example/> INTO GRAPH r:g ;\n"
+        "INSERT DATA { <a:a> <a:b> 'LOAD <http://b.example/>' } ;\n"
+        "load r:x # LOAD <http://c.example/>\n"
+    )
+    ops = load_operations(text)
+    assert ops is not None
+    assert [(op.silent, op.target, op.graph, op.separable) for op in ops] == [
+        (True, "<http://a.example/>", "r:g", True),
+        (False, "r:x", None, True),
+    ]
+    first, second = ops
+    assert text[first.start : first.separator_end] == (
+        "LOAD SILENT <http://a.example/> INTO GRAPH r:g ;"
+    )
+    assert text[second.start : second.end] == "load r:x"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CREATE GRAPH <a:g>\nLOAD <http://a.example/>",  # no separator before it
+        "LOAD <http://a.example/> INSERT DATA {}",  # no separator after it
+    ],
+)
+def test_load_operations_without_separator_are_not_separable(text: str) -> None:
+    ops = load_operations(text)
+    assert ops and not ops[0].separable
+    assert remove_operations(text, ops) is None
+
+
+def test_ambiguous_texts_are_not_taken_apart() -> None:
+    assert load_operations(DESYNC_UPDATE.format(T="http://127.0.0.1:1/")) is None
+
+
+def test_replaced_loads_keep_their_targets() -> None:
+    text = "LOAD SILENT <a:x> INTO GRAPH <a:g> ;\nLOAD p:y foo"
+    ops = load_operations(text)
+    assert ops is not None
+    edited, edits = replace_loads(text, ops)
+    assert edited == "COPY SILENT <a:x> TO GRAPH <a:g> ;\nCOPY p:y TO DEFAULT foo"
+    assert not analyse(edited, strict=True).loads
+    # a position after an edit maps back to the same token of the original ...
+    assert map_error_position("error at 2:21: x", edited, text, edits) == "error at 2:10: x"
+    assert map_error_position("error at 1:34: x", edited, text, edits) == "error at 1:36: x"
+    # ... and one inside an edit to the start of the operation it replaced
+    assert map_error_position("error at 2:10: x", edited, text, edits) == "error at 2:1: x"
+    assert map_error_position("no position", edited, text, edits) == "no position"
+
+
+def test_removing_operations_keeps_the_rest_in_place() -> None:
+    text = "LOAD SILENT <a:x> ;\nINSERT DATA { <a:a> <a:b> <a:c> } ;\nLOAD SILENT <a:y>"
+    ops = load_operations(text)
+    assert ops is not None
+    rest = remove_operations(text, ops)
+    assert rest == " " * 19 + "\nINSERT DATA { <a:a> <a:b> <a:c> } ;\n" + " " * 17
+    ox.Store().update(rest)  # what is left parses
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LOAD SILENT <{T}>",
+        "LOAD SILENT <{T}> INTO GRAPH <a:g> ; INSERT DATA {{ <a:a> <a:b> <a:c> }}",
+        "PREFIX : <{T}> LOADSILENT:x INTOGRAPH<a:g> ;",
+        "CREATE GRAPH <a:g>\nLOAD <{T}> INTO GRAPH <a:g>",
+    ],
+)
+def test_replaced_loads_stay_home(listener: Listener, text: str) -> None:
+    """The text with its LOADs replaced is what the executor runs on an empty store."""
+    text = text.format(T=listener.url)
+    ops = load_operations(text)
+    assert ops
+    edited, _ = replace_loads(text, ops)
+    assert not analyse(edited, strict=True).loads
+    with contextlib.suppress(SyntaxError, OSError, ValueError, RuntimeError):
+        ox.Store().update(edited)
+    time.sleep(0.1)
+    assert listener.connections == 0

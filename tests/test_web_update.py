@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 from conftest import ADMIN_TOKEN, BASE, GRAPH
@@ -280,3 +282,72 @@ def test_read_only_store_refuses_writes(make_server, tmp_path):
     r = requests.put(server.endpoint("/store"), params={"graph": CONTRIB}, data=TURTLE,
                      headers={"Content-Type": "text/turtle", **AUTH}, timeout=10)
     assert r.status_code == 403 and "read-only" in r.text
+
+
+class _Listener:
+    """A TCP listener on 127.0.0.1 that counts connections: a LOAD must never reach it."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture
+def remote():
+    server = _Listener()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("curated_checks", [True, False])
+def test_load_silent_and_load(make_server, tiny_store, remote, curated_checks):
+    """LOAD SILENT succeeds without effect (the rest of the request runs); LOAD is a 403; a
+    syntax error wins over the refusal. Nothing ever connects to the listener."""
+    config = {"STORE": tiny_store}
+    if not curated_checks:
+        config["ALLOW_CURATED_WRITES"] = True  # the W3C configuration: no rdflib pass first
+    server = make_server(config)
+    before = server.store.count()
+    r = _update(server, f"LOAD SILENT <{remote.url}>", AUTH)
+    assert r.status_code == 204, r.text
+    r = _update(server, f"LOAD SILENT <{remote.url}> INTO GRAPH <{CONTRIB}>", AUTH, form=True)
+    assert r.status_code == 204, r.text
+    assert server.store.count() == before
+    text = (f"LOAD SILENT <{remote.url}> ;\n"
+            f"INSERT DATA {{ GRAPH <{CONTRIB}> {{ <urn:a> <urn:p> <urn:silent> }} }}")
+    r = _update(server, text, AUTH)
+    assert r.status_code == 204, r.text
+    assert _ask(server, "ASK { <urn:a> <urn:p> <urn:silent> }")
+    r = _update(server, f"LOAD <{remote.url}>", AUTH)
+    assert r.status_code == 403 and "Graph Store Protocol" in r.text
+    r = _update(server, f"CREATE GRAPH <{CONTRIB}x>\nLOAD <{remote.url}> INTO GRAPH <{CONTRIB}x>",
+                AUTH)
+    assert r.status_code == 400, r.text
+    assert "line: 2" in r.text
+    assert CONTRIB + "x" not in server.store.named_graphs()
+    time.sleep(0.2)
+    assert remote.connections == 0

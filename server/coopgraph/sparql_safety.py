@@ -378,3 +378,155 @@ def error_position(message: str) -> tuple[int | None, int | None]:
     if not m:
         return None, None
     return int(m.group(1)), int(m.group(2))
+
+
+# --------------------------------------------------------------------------- LOAD operations
+
+# One LOAD operation as Oxigraph's PEG parser reads it: keywords need no space after them
+# (``LOADSILENT<x>``, ``INTOGRAPH<g>``), an optional keyword is taken whenever it is there,
+# and a target is read whole (atomic groups: a prefixed name is never cut short so that
+# ``INTO`` could match inside it). Run on the masked text, where comments are blanks.
+_LOAD_OP = re.compile(
+    f"(?<![^\\s;}}>\ufeff])(?i:load){_GAP}(?P<silent>(?i:silent){_GAP})?"
+    f"(?P<target>(?>{_IRI}|{_VAR}|{_PNAME}))"
+    f"(?:{_GAP}(?i:into){_GAP}(?i:graph){_GAP}(?P<graph>(?>{_IRI}|{_PNAME})))?"
+)
+_SEPARATOR = re.compile(r"\s*;")
+
+
+@dataclass(frozen=True)
+class LoadOperation:
+    """One ``LOAD [SILENT] <iri> [INTO GRAPH <g>]`` operation of an update, by offsets."""
+
+    start: int  # offset of the LOAD keyword
+    end: int  # just after the operation (its target, or its INTO GRAPH target)
+    silent: bool
+    target: str  # as written
+    graph: str | None  # the INTO GRAPH target as written, or None
+    #: Only prologue declarations (or nothing) since the previous ``;`` or the start, and a
+    #: ``;`` or the end of the text after it: the operation can be cut out of the request.
+    separable: bool
+    separator_end: int  # end of the ``;`` that follows (== ``end`` when none does)
+
+
+def load_operations(text: str) -> list[LoadOperation] | None:
+    """The LOAD operations of an update text, or None when the tokenized view cannot be trusted.
+
+    None when the scan is ambiguous (a ``<`` that may be a less-than, see :func:`_scan`).
+    Callers compare the offsets with ``analyse(text, strict=True).loads``: a LOAD found in the
+    raw text (a comment, a string) that is not one of these operations means the text cannot
+    be taken apart soundly.
+    """
+    scan = _scan(text)
+    if scan.ambiguous:
+        return None
+    masked = scan.masked
+    declared = [(m.start("ns") - 1, m.end("ns") + 1) for m in _PREFIX_DECL.finditer(masked)]
+    operations: list[LoadOperation] = []
+    for m in _LOAD_OP.finditer(masked):
+        start = m.start()
+        if scan.depth[start] != 0 or _strictly_inside(scan.inside_var, start):
+            continue
+        if _strictly_inside(declared, start):
+            continue
+        separator = _SEPARATOR.match(masked, m.end())
+        rest_empty = not masked[m.end() :].strip()
+        previous = start - 1
+        while previous >= 0 and not (masked[previous] == ";" and scan.depth[previous] == 0):
+            previous -= 1
+        segment = masked[previous + 1 : start]
+        separable = (separator is not None or rest_empty) and not _strip_prologue(
+            segment
+        ).strip()
+        graph_start = m.start("graph")
+        operations.append(
+            LoadOperation(
+                start=start,
+                end=m.end(),
+                silent=m.group("silent") is not None,
+                target=_target_text(text, scan, m),
+                graph=(
+                    scan.iris.get(graph_start, text[graph_start : m.end("graph")])
+                    if m.group("graph") is not None
+                    else None
+                ),
+                separable=separable,
+                separator_end=separator.end() if separator else m.end(),
+            )
+        )
+    return operations
+
+
+#: One edit of a text: (start, end) in the original, (start, end) of what replaced it.
+Edit = tuple[int, int, int, int]
+
+
+def replace_loads(text: str, operations: list[LoadOperation]) -> tuple[str, list[Edit]]:
+    """``text`` with every LOAD operation replaced by a COPY of the same shape.
+
+    ``LOAD [SILENT] T [INTO GRAPH G]`` becomes ``COPY [SILENT] T TO (GRAPH G | DEFAULT)``:
+    the same targets (so undeclared prefixes and bad IRIs still fail) in an operation that
+    reads nothing from outside the store. The result parses exactly when the original does,
+    as far as these operations are concerned, so Oxigraph can judge its syntax on an empty
+    store without any LOAD being run. Returns the new text and the edits made.
+    """
+    parts: list[str] = []
+    edits: list[Edit] = []
+    pos = 0
+    length = 0
+    for op in operations:
+        parts.append(text[pos : op.start])
+        length += op.start - pos
+        silent = " SILENT" if op.silent else ""
+        into = f"GRAPH {op.graph}" if op.graph is not None else "DEFAULT"
+        replacement = f"COPY{silent} {op.target} TO {into}"
+        edits.append((op.start, op.end, length, length + len(replacement)))
+        parts.append(replacement)
+        length += len(replacement)
+        pos = op.end
+    parts.append(text[pos:])
+    return "".join(parts), edits
+
+
+def remove_operations(text: str, operations: list[LoadOperation]) -> str | None:
+    """``text`` without these operations (each with the ``;`` after it), or None.
+
+    None when one of them is not :attr:`LoadOperation.separable`. What is removed is blanked
+    (line breaks kept), so positions in the rest of the text do not move.
+    """
+    if not all(op.separable for op in operations):
+        return None
+    out = list(text)
+    for op in operations:
+        for i in range(op.start, op.separator_end):
+            if out[i] not in "\r\n":
+                out[i] = " "
+    return "".join(out)
+
+
+def _offset_of(text: str, line: int, column: int) -> int:
+    """Offset of a 1-based (line, column) counted in characters, as Oxigraph reports it."""
+    offset = 0
+    for _ in range(line - 1):
+        newline = text.find("\n", offset)
+        if newline < 0:
+            return len(text)
+        offset = newline + 1
+    return min(offset + column - 1, len(text))
+
+
+def map_error_position(message: str, edited: str, original: str, edits: list[Edit]) -> str:
+    """Rewrite ``error at L:C`` of a message about ``edited`` into a position of ``original``."""
+    line, column = error_position(message)
+    if line is None or column is None:
+        return message
+    offset = _offset_of(edited, line, column)
+    mapped = offset
+    for o_start, o_end, e_start, e_end in edits:
+        if offset < e_start:
+            break
+        mapped = o_start if offset < e_end else offset - e_end + o_end
+    before = original[:mapped]
+    new_line = before.count("\n") + 1
+    new_column = mapped - (before.rfind("\n") + 1) + 1
+    return _POSITION.sub(f"error at {new_line}:{new_column}", message, count=1)

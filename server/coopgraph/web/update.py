@@ -2,7 +2,8 @@
 
 The update is read (``application/sparql-update`` body or form ``update=``), the bearer token
 checked, the graphs it may change worked out and refused if curated, then the executor runs
-it (the executor refuses remote LOAD). 204 on success.
+it (the executor refuses LOAD, answers ``LOAD SILENT`` as a successful no-op and runs the other
+operations of the request, and reports a syntax error before a LOAD refusal). 204 on success.
 """
 
 from __future__ import annotations
