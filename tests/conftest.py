@@ -13,8 +13,10 @@ Generic on purpose, so that any test can reuse them:
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -158,3 +160,78 @@ def writable_server(
 ) -> LiveServer:
     """A server on a fresh tiny store, for tests that write."""
     return make_server({"STORE": tiny_store})
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 counting connections: what must never be contacted.
+
+    ``hold`` keeps accepted connections open and silent (a remote endpoint that hangs).
+    """
+
+    def __init__(self, *, hold: bool = False) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.connections = 0
+        self.hold = hold
+        self.held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # includes the accept time-out
+                continue
+            self.connections += 1
+            if self.hold:
+                self.held.append(conn)
+            else:
+                conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A loopback listener that a test asserts nobody connected to."""
+    server = Listener()
+    yield server
+    server.close()
+
+
+class AccessLog(list):
+    """The access-log lines emitted while the fixture is active (``coopgraph.access``)."""
+
+    def wait(self, count: int = 1, seconds: float = 5.0) -> None:
+        """Wait (bounded) until ``count`` lines were logged: servers log after responding."""
+        deadline = time.monotonic() + seconds
+        while len(self) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+@pytest.fixture
+def access_log() -> Iterator[AccessLog]:
+    lines = AccessLog()
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    handler = Collect()
+    logger = logging.getLogger("coopgraph.access")
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)

@@ -12,13 +12,13 @@ import io
 import json
 import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import Listener
 
 from coopgraph import query_worker
 from coopgraph.executor import (
@@ -90,49 +90,6 @@ def gone(pid: int) -> bool:
         return True
     ppid = int(stat.rsplit(")", 1)[1].split()[1])
     return ppid != os.getpid()
-
-
-class Listener:
-    """TCP listener on 127.0.0.1 counting connections; ``hold`` keeps them open, silent."""
-
-    def __init__(self, *, hold: bool = False) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/sparql"
-        self.connections = 0
-        self.hold = hold
-        self.held: list[socket.socket] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            if self.hold:
-                self.held.append(conn)
-            else:
-                conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        for conn in self.held:
-            conn.close()
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    server = Listener()
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,11 @@ have reported the reference.
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 import time
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
+from conftest import Listener
 
 from coopgraph.sparql_safety import (
     analyse,
@@ -26,43 +24,6 @@ from coopgraph.sparql_safety import (
     remove_operations,
     replace_loads,
 )
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that counts connections (and closes them at once)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    server = Listener()
-    yield server
-    server.close()
 
 
 def services(text: str, base: str | None = None) -> list[str | None]:

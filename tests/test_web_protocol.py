@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -485,28 +484,14 @@ def test_fast_path_answers_exactly_like_flask(make_server, tiny_store):
     assert not hasattr(slow.app.wsgi_app, "served")
 
 
-def test_fast_path_access_log_line(make_server, tiny_store):
+def test_fast_path_access_log_line(make_server, tiny_store, access_log):
     fast = make_server({"STORE": tiny_store})
     query = f"SELECT ?p ?o WHERE {{ <{TERRITORIES[0]}> ?p ?o }}"
-    records: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record.getMessage())
-
-    handler = Collect()
-    logger = logging.getLogger("coopgraph.access")
-    logger.addHandler(handler)
-    try:
-        r = requests.post(fast.endpoint(), data={"query": query}, timeout=30)
-        deadline = time.monotonic() + 5
-        while not records and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:
-        logger.removeHandler(handler)
+    r = requests.post(fast.endpoint(), data={"query": query}, timeout=30)
+    access_log.wait()
     assert r.status_code == 200
     assert fast.app.wsgi_app.served == 1
-    line = json.loads(records[-1])
+    line = json.loads(access_log[-1])
     assert list(line) == ["time", "method", "path", "status", "query_hash", "client",
                           "duration_ms", "bytes"]
     assert line["method"] == "POST" and line["status"] == 200

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -113,25 +112,11 @@ def test_serve_under_gunicorn(tmp_path: Path):
         assert store.count() == 1
 
 
-def test_access_log_line(live_server):
-    records: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record.getMessage())
-
-    handler = Collect()
-    logger = logging.getLogger("coopgraph.access")
-    logger.addHandler(handler)
-    try:
-        query = "ASK { ?s ?p ?o }"
-        requests.post(live_server.endpoint(), data={"query": query}, timeout=30)
-        deadline = time.monotonic() + 5
-        while not records and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:
-        logger.removeHandler(handler)
-    line = json.loads(records[0])
+def test_access_log_line(live_server, access_log):
+    query = "ASK { ?s ?p ?o }"
+    requests.post(live_server.endpoint(), data={"query": query}, timeout=30)
+    access_log.wait()
+    line = json.loads(access_log[0])
     assert line["method"] == "POST" and line["path"] == "/sparql" and line["status"] == 200
     assert isinstance(line["duration_ms"], float)
     assert len(line["query_hash"]) == 16 and line["client"] == "127.0.0.1"

@@ -284,43 +284,10 @@ def test_read_only_store_refuses_writes(make_server, tmp_path):
     assert r.status_code == 403 and "read-only" in r.text
 
 
-class _Listener:
-    """A TCP listener on 127.0.0.1 that counts connections: a LOAD must never reach it."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
-
-
 @pytest.fixture
-def remote():
-    server = _Listener()
-    yield server
-    server.close()
+def remote(listener):
+    """Where a LOAD would go: a loopback listener that must never see a connection."""
+    return listener
 
 
 @pytest.mark.parametrize("curated_checks", [True, False])
