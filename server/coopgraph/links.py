@@ -42,7 +42,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
 from .config import CANONICAL_BASE, PROJECT_ROOT
-from .namespaces import GEO, IGEO, VOID, WGS
+from .namespaces import GEO, IGEO, SDG, VOID, WD, WGS
 
 #: Where the reference table lives by default: the shared folder next to the work tree.
 DEFAULT_TABLE = PROJECT_ROOT.parent / "shared" / "reference" / "external-ids.tsv"
@@ -56,10 +56,10 @@ REQUIRED_COLUMNS = (
 )
 
 #: Namespaces of the link targets (URI patterns checked in the table's README).
-WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+WIKIDATA_ENTITY = str(WD)
 GEONAMES_FEATURE = "https://sws.geonames.org/"
 ROR_BASE = "https://ror.org/"
-UN_SDG = "http://metadata.un.org/sdg/"
+UN_SDG = str(SDG)
 
 # --- identifier patterns -----------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
+from .. import namespaces
 from ..namespaces import CG, IGEO, PREFIXES
 from ..store import RDF_FORMATS
 from .negotiation import content_type, negotiate
@@ -20,9 +21,9 @@ from .service import service
 bp = Blueprint("description", __name__)
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
+VOID = str(namespaces.VOID)
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-DCTERMS = "http://purl.org/dc/terms/"
+DCTERMS = str(namespaces.DCTERMS)
 SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
