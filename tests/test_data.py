@@ -1,6 +1,6 @@
 """The curated data keeps to its sources: every excerpt is a quotation, every entity is sourced.
 
-These checks read ``data/`` and ``../shared/seeds/`` directly, so they run without a build.
+These checks read ``data/`` and ``data/sources/`` directly, so they run without a build.
 """
 
 from __future__ import annotations
@@ -8,14 +8,13 @@ from __future__ import annotations
 import re
 from functools import cache
 
-import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF
 
 from coopgraph.config import CANONICAL_BASE, PROJECT_ROOT
 from coopgraph.namespaces import CG
 
-SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
+SEEDS = PROJECT_ROOT / "data" / "sources"
 DATA = PROJECT_ROOT / "data"
 ID = CANONICAL_BASE + "id/"
 DOC = ID + "document/"
@@ -45,9 +44,6 @@ def seed_texts() -> dict[str, str]:
     return {p.stem: normalise(p.read_text(encoding="utf-8")) for p in SEEDS.glob("0*.txt")}
 
 
-needs_seeds = pytest.mark.skipif(
-    not SEEDS.is_dir(), reason="../shared/seeds is not beside the repo"
-)
 
 
 def evidence_nodes():  # type: ignore[no-untyped-def]
@@ -55,7 +51,6 @@ def evidence_nodes():  # type: ignore[no-untyped-def]
     return [(s, ev) for s, ev in g.subject_objects(CG.evidence)]
 
 
-@needs_seeds
 def test_every_excerpt_is_a_verbatim_quotation_of_its_document() -> None:
     g = curated()
     texts = seed_texts()

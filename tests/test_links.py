@@ -417,17 +417,12 @@ def test_main_refused_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 # --- the real files ---------------------------------------------------------------------
 
-needs_table = pytest.mark.skipif(
-    not DEFAULT_TABLE.is_file(),
-    reason=f"the shared reference table {DEFAULT_TABLE} is absent (outside this checkout)",
-)
 
 
 def _real_map_rows() -> list[tuple[str, str]]:
     return [(e.name, e.iri) for e in read_entity_map(DEFAULT_ENTITY_MAP).values()]
 
 
-@needs_table
 def test_real_map_names_are_verified_rows() -> None:
     rows = {r.name: r for r in read_table(DEFAULT_TABLE)}
     for name, _iri in _real_map_rows():
@@ -437,7 +432,6 @@ def test_real_map_names_are_verified_rows() -> None:
         assert name in rows, f"skipped {name!r} is not a name of the reference table"
 
 
-@needs_table
 def test_real_map_decides_about_every_verified_row() -> None:
     assert unmapped_verified(DEFAULT_TABLE, DEFAULT_ENTITY_MAP) == []
 
@@ -464,7 +458,6 @@ def _data_graph() -> Graph:
     return g
 
 
-@needs_table
 def test_real_links_agree_with_the_levels_in_the_data() -> None:
     """The INSEE datatype chosen by the entity map matches the level the data gives the
     territory, and ISO 3166-1 codes sit only on countries (entities without a level yet
@@ -496,14 +489,12 @@ def test_real_links_agree_with_the_levels_in_the_data() -> None:
     assert not wrong, wrong
 
 
-@needs_table
 def test_committed_links_equal_a_fresh_generation() -> None:
     fresh = generate_links(DEFAULT_TABLE, DEFAULT_ENTITY_MAP)
     committed = Graph().parse(DEFAULT_OUT, format="turtle")
     assert set(committed) == set(fresh), "run `coopgraph links` and commit the result"
 
 
-@needs_table
 def test_real_links_never_use_a_guess() -> None:
     """A QID that appears as a ``guess:`` in notes must not be linked (unless another,
     verified row carries it in its wikidata column)."""
@@ -551,8 +542,6 @@ def test_theme_mappings_are_all_described_as_curated(mappings: Graph) -> None:
 
 
 def test_theme_mappings_use_only_verified_targets(mappings: Graph) -> None:
-    if not DEFAULT_TABLE.is_file():
-        pytest.skip(f"the shared reference table {DEFAULT_TABLE} is absent")
     sdgs: set[str] = set()
     dac: dict[str, str] = {}
     for row in verified_rows(read_table(DEFAULT_TABLE)):

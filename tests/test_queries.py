@@ -1,6 +1,6 @@
 """Each example query answers what the sources say.
 
-The expectations below are read from the five documents in ../shared/seeds/ (quoted in the
+The expectations below are read from the five documents in data/sources/ (quoted in the
 comments), not from the data files, so that a modelling slip shows up as a wrong answer.
 """
 

@@ -18,8 +18,8 @@ from rdflib.term import Node
 
 from coopgraph import config
 
-#: Where the suite lives: beside the repository, ``../shared/w3c-sparql11``.
-SUITE_DIR = config.PROJECT_ROOT.parent / "shared" / "w3c-sparql11"
+#: Where the suite lives: vendored under ``tests/w3c/suite`` (origin and licence in its README).
+SUITE_DIR = config.PROJECT_ROOT / "tests" / "w3c" / "suite"
 
 #: The IRI the suite's own files are published under; used as the base of every file.
 W3C_BASE = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"
