@@ -7,7 +7,8 @@ OWL RL closure goes into ``<base>graph/inferred`` so the asserted graphs stay un
 A build never damages the previous store: it writes a complete new store in a fresh
 directory and then atomically repoints the store path (a symlink) at it. A failed build
 (unreadable file, SHACL violation, crash) leaves the symlink, and so the previous store, as
-it was.
+it was. A build never writes into, nor removes, a build that a running process holds (a
+server, ``coopgraph query``): see :mod:`coopgraph.builds`. One build of a store at a time.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from . import config
+from . import builds, config
 from .config import CANONICAL_BASE, Sources
 
 Progress = Callable[[str], None]
@@ -153,13 +154,6 @@ def _swap(store_path: Path, new_dir: Path) -> None:
     os.replace(tmp_link, store_path)
 
 
-def _prune(builds_dir: Path, keep: set[Path]) -> None:
-    """Remove old builds, keeping the current and the previous one (a server may hold it)."""
-    for old in sorted(builds_dir.iterdir()):
-        if old.resolve() not in keep:
-            shutil.rmtree(old, ignore_errors=True)
-
-
 def build(
     store_path: Path | None = None,
     *,
@@ -177,6 +171,25 @@ def build(
             f"{store_path} is a directory, not a store link made by `coopgraph build`; "
             "move it away or choose another --store"
         )
+    builds_dir = builds.builds_dir(store_path)
+    builds_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = builds.BuildLock(builds_dir)
+    except builds.BuildInUse as exc:
+        raise BuildError(str(exc)) from exc
+    with lock:
+        return _build(store_path, builds_dir, sources, base, validate, progress, started)
+
+
+def _build(
+    store_path: Path,
+    builds_dir: Path,
+    sources: Sources | None,
+    base: str,
+    validate: bool,
+    progress: Progress,
+    started: float,
+) -> BuildResult:
     files = source_files(sources)
     steps = 6
 
@@ -204,8 +217,6 @@ def build(
     progress(f"[3/{steps}] computing the OWL RL closure (owlrl)")
     graphs["inferred"] = infer(graphs["ontology"] + graphs["data"] + graphs["links"])
 
-    builds_dir = store_path.with_name(store_path.name + ".builds")
-    builds_dir.mkdir(parents=True, exist_ok=True)
     new_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds_dir))
     progress(f"[4/{steps}] loading the named graphs into {new_dir}")
     counts: dict[str, int] = {}
@@ -224,8 +235,7 @@ def build(
         raise
 
     progress(f"[5/{steps}] switching {store_path} to the new store")
-    previous = store_path.resolve() if store_path.is_symlink() else None
     _swap(store_path, new_dir)
-    progress(f"[6/{steps}] pruning old builds")
-    _prune(builds_dir, {new_dir.resolve(), *([previous] if previous else [])})
+    progress(f"[6/{steps}] pruning old builds (a build a process holds is kept)")
+    builds.prune(builds_dir, {new_dir})
     return BuildResult(new_dir, counts, time.monotonic() - started)

@@ -14,13 +14,16 @@ import argparse
 import ipaddress
 import os
 import select
+import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from gunicorn.workers.gthread import ThreadWorker
 
+from . import builds
 from . import config as project_config
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
@@ -71,14 +74,66 @@ class KeepAliveThreadWorker(ThreadWorker):
         return bool(readable)
 
 
+class CoopgraphArbiter(Arbiter):
+    """gunicorn's master, whose SIGHUP switches the server to the newest build.
+
+    gunicorn's own SIGHUP starts a new worker and then stops the old one gracefully. The new
+    worker opens the build the store link points at *now*; when that is the build being
+    served already, nothing happens (two processes cannot open one store read-write).
+    """
+
+    def handle_hup(self) -> None:
+        app = self.app
+        if isinstance(app, CoopgraphApplication) and not app.switch_to_newest_build(self.log):
+            return
+        super().handle_hup()
+
+
 class CoopgraphApplication(BaseApplication):
-    """gunicorn, configured programmatically, serving :func:`coopgraph.web.create_app`."""
+    """gunicorn, configured programmatically, serving :func:`coopgraph.web.create_app`.
+
+    The store link (``var/store``) is resolved once, here in the master: every worker gets the
+    resolved build directory, and the master holds it (:mod:`coopgraph.builds`) so that no
+    build prunes it while the server runs, even between two workers.
+    """
 
     def __init__(self, app_config: dict[str, Any], options: dict[str, Any]) -> None:
         self.app_config = app_config
         self.options = options
         self.application: Any = None
+        link = app_config.get("STORE_LINK")
+        self.link = Path(link) if link else None
+        path = app_config.get("STORE_PATH")
+        self.hold = builds.hold(Path(path)) if path and Path(path).exists() else None
         super().__init__()
+
+    def switch_to_newest_build(self, log: Any) -> bool:
+        """Point the next workers at the build the link names now; False if nothing to do."""
+        if self.link is None or not self.link.is_symlink():
+            log.info("reload: the store is not a link made by `coopgraph build`; unchanged")
+            return False
+        newest = builds.resolve(self.link)
+        if str(newest) == self.app_config.get("STORE_PATH"):
+            log.info("reload: already serving the newest build %s", newest.name)
+            return False
+        try:
+            new_hold = builds.hold(newest)
+        except OSError as exc:
+            log.error("reload: cannot open the newest build %s: %s; unchanged", newest, exc)
+            return False
+        old, self.hold = self.hold, new_hold
+        log.info("reload: switching from %s to %s", self.app_config.get("STORE_PATH"), newest)
+        self.app_config["STORE_PATH"] = str(newest)
+        if old is not None:
+            old.release()  # the old worker holds it (its store's own hold) until it exits
+        return True
+
+    def run(self) -> None:
+        try:
+            CoopgraphArbiter(self).run()
+        except RuntimeError as exc:
+            print(f"\nError: {exc}\n", file=sys.stderr, flush=True)
+            sys.exit(1)
 
     def load_config(self) -> None:
         for key, value in self.options.items():
@@ -88,8 +143,16 @@ class CoopgraphApplication(BaseApplication):
     def load(self) -> Any:
         from .web import create_app
 
-        self.application = create_app(self.app_config)
+        settings = dict(self.app_config)
+        if self.link is not None:
+            settings["RELOAD"] = _ask_master_to_reload
+        self.application = create_app(settings)
         return self.application
+
+
+def _ask_master_to_reload() -> None:
+    """From a worker: SIGHUP to gunicorn's master, which switches to the newest build."""
+    os.kill(os.getppid(), signal.SIGHUP)
 
 
 def _is_loopback(host: str) -> bool:
@@ -176,6 +239,12 @@ def run(args: argparse.Namespace) -> int:
         return _fail("--threads, --port and --timeout must be positive")
     settings = app_config(args)
     path = settings["STORE_PATH"]
+    if path is not None and Path(path).is_symlink():
+        # Resolved once: RocksDB must never follow the link (a rebuild moves it), see builds.py.
+        if not Path(path).exists():
+            return _fail(f"--store {path} points at a build that does not exist")
+        settings["STORE_LINK"] = str(Path(path).absolute())
+        settings["STORE_PATH"] = path = str(builds.resolve(path))
     if path is not None and Path(path).exists() and not Path(path).is_dir():
         return _fail(f"--store {path} is not a directory")
     if not _is_loopback(args.host):

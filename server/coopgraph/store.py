@@ -16,6 +16,7 @@ from typing import IO, Any, Literal
 
 import pyoxigraph as ox
 
+from . import builds
 from .formats import RDF_FORMATS, RESULT_FORMATS, query_kwargs
 
 ResultKind = Literal["bindings", "boolean", "graph"]
@@ -162,9 +163,17 @@ class OxigraphStore(Store):
     """
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
-        self.path = Path(path) if path is not None else None
+        #: What the caller named (often the ``var/store`` link); ``path`` is what was opened.
+        self.link = Path(path) if path is not None else None
+        self.path = builds.resolve(path) if path is not None else None
         self.read_only = read_only
+        self._hold: builds.Hold | None = None
+        if self.link is not None and self.link.is_symlink() and not self.link.exists():
+            raise StoreError(f"{self.link} points at {self.path}, which does not exist")
         try:
+            if self.path is not None and self.path.exists():
+                # Before opening: a build waiting to prune this directory cannot start now.
+                self._hold = builds.hold(self.path)
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
@@ -173,6 +182,8 @@ class OxigraphStore(Store):
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
         except OSError as exc:
+            if self._hold is not None:
+                self._hold.release()
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
 
     @property
@@ -270,9 +281,15 @@ class OxigraphStore(Store):
         self._store.extend(quads)
 
     def close(self) -> None:
-        if self.path is not None and not self.read_only:
-            self._store.flush()
-        del self._store
+        if not hasattr(self, "_store"):
+            return  # closed already
+        try:
+            if self.path is not None and not self.read_only:
+                self._store.flush()
+            del self._store
+        finally:
+            if self._hold is not None:
+                self._hold.release()
 
 
 def open_store(path: Path | str | None, *, read_only: bool = False) -> OxigraphStore:
