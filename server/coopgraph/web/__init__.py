@@ -126,6 +126,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _server_log()
     init_access_log(app)
     _cors(app)
+    from .bodies import WholeBody
+
+    # Flask sees whole bodies within the limit, chunked or not (web/bodies.py); the fast path
+    # in front reads only Content-Length bodies and hands anything else to this layer.
+    app.wsgi_app = WholeBody(  # type: ignore[method-assign]
+        app.wsgi_app, settings["MAX_CONTENT_LENGTH"]
+    )
     if settings["FAST_PATH"] and not settings["TRUSTED_PROXIES"]:
         from .fastpath import FastSparql
 
