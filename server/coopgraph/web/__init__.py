@@ -123,6 +123,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for module in (sparql, update, gsp, description, health, admin):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
+    from .params import check_request_encoding
+
+    app.before_request(check_request_encoding)  # 400/415 for bad encodings (web/params.py)
     _server_log()
     init_access_log(app)
     _cors(app)
