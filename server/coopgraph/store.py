@@ -237,10 +237,17 @@ class OxigraphStore(Store):
         fmt = RDF_FORMATS.get(media_type)
         if fmt is None:
             raise StoreError(f"unsupported RDF media type: {media_type}")
+        from .rdfio import UnsafeRdfError, check_literals, check_safe
+
         try:
-            return [q.triple for q in ox.parse(data, fmt)]
+            check_safe(data, fmt)  # entity declarations, nesting: refused before parsing
+            triples = [q.triple for q in ox.parse(data, fmt)]
+            check_literals(triples)
+        except UnsafeRdfError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        return triples
 
     def replace_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
         triples = self._parse(data, media_type)

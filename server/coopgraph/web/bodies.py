@@ -22,11 +22,14 @@ A ``Content-Length`` over the limit is passed on unread (the views answer 413 wi
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 #: environ key: why the body was replaced (``"too large"``), for diagnostics.
 BODY_STATE = "coopgraph.body"
+#: environ key: ``time.monotonic()`` when the request reached this layer (before its body).
+REQUEST_STARTED = "coopgraph.request_started"
 _READ = 64 * 1024
 
 
@@ -38,6 +41,7 @@ class WholeBody:
         self.limit = limit
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ.setdefault(REQUEST_STARTED, time.monotonic())
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         length_text = (environ.get("CONTENT_LENGTH") or "").strip()
         if not chunked and not length_text:

@@ -9,15 +9,20 @@ is one store transaction, so a bad upload changes nothing.
 
 from __future__ import annotations
 
+import select
+import socket
+import time
 import uuid
 from pathlib import PurePosixPath
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
+from ..rdfio import UnsafeRdfError, check_literals, check_safe
 from ..store import RDF_FORMATS, QuerySyntaxError
 from .auth import check_graphs_writable, require_admin
 from .backend import pipe
+from .bodies import REQUEST_STARTED
 from .errors import ApiError, syntax_position
 from .negotiation import ALIASES, content_type, negotiate
 from .params import check_iri
@@ -89,8 +94,13 @@ def _multipart() -> tuple[bytes, str]:
         if mimetype not in RDF_FORMATS:
             raise ApiError(415, f"part {part.filename or part.name!r}: unsupported Content-Type "
                                 f"{part.mimetype!r}", supported=UPLOAD_TYPES)
+        label = f"part {part.filename or part.name!r}"
         try:
-            triples += [q.triple for q in ox.parse(part.read(), RDF_FORMATS[mimetype])]
+            data = part.read()
+            _check_safe(data, RDF_FORMATS[mimetype], label)
+            parsed = [q.triple for q in ox.parse(data, RDF_FORMATS[mimetype])]
+            _check_safe_literals(parsed, label)
+            triples += parsed
         except SyntaxError as exc:
             raise ApiError(400, f"part {part.filename or part.name!r} does not parse "
                                 f"(nothing was changed): {exc}",
@@ -110,13 +120,55 @@ def _upload() -> tuple[bytes, str]:
             f"use one of: {', '.join(UPLOAD_TYPES)}",
             supported=UPLOAD_TYPES,
         )
-    return request.get_data(cache=False), mimetype
+    data = request.get_data(cache=False)
+    _check_safe(data, RDF_FORMATS[mimetype], "the upload")
+    return data, mimetype
+
+
+def _check_safe(data: bytes, fmt: ox.RdfFormat, label: str) -> None:
+    """400 for input whose parsing could cost far more than its size (rdfio.check_safe)."""
+    try:
+        check_safe(data, fmt, label)
+    except UnsafeRdfError as exc:
+        raise ApiError(400, f"{exc} (nothing was changed)", line=exc.line,
+                       column=exc.column) from exc
+
+
+def _check_safe_literals(triples: list[ox.Triple], label: str) -> None:
+    try:
+        check_literals(triples, label)
+    except UnsafeRdfError as exc:
+        raise ApiError(413, f"{exc} (nothing was changed)") from exc
+
+
+def _still_wanted(started: float) -> None:
+    """Refuse to commit when the client has gone or the request outlived the time limit.
+
+    The client's socket (gunicorn's ``gunicorn.socket``) reads as closed when the client gave
+    up; a write that took longer than ``QUERY_TIMEOUT`` is refused rather than committed
+    after the client's own time-out most likely fired.
+    """
+    limit = float(current_app.config.get("QUERY_TIMEOUT") or 0)
+    if limit and time.monotonic() - started > limit:
+        raise ApiError(503, f"the upload was not processed within {limit:g} s; nothing was "
+                            "changed", headers={"Retry-After": "10"})
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None:
+        return
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        if readable and sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
+            raise ApiError(400, "the client closed the connection; nothing was changed")
+    except (OSError, ValueError):
+        return  # cannot tell: commit as asked
 
 
 def _write(graph: str, replace: bool, *, new: bool = False) -> Response:
+    started = request.environ.get(REQUEST_STARTED, time.monotonic())  # before the body
     require_admin()
     check_graphs_writable([graph])
     data, mimetype = _upload()
+    _still_wanted(started)
     svc = service()
     existed = False if new else svc.store.has_graph(graph)
     try:
