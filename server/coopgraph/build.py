@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import owlrl
-import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from . import builds, config
 from .config import CANONICAL_BASE, Sources
+from .store import open_store
 
 Progress = Callable[[str], None]
 
@@ -127,24 +127,6 @@ def infer(asserted: Graph) -> Graph:
     return inferred
 
 
-def _to_ox(term):  # type: ignore[no-untyped-def]
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
-
-
-def _quads(graph: Graph, graph_iri: str) -> Iterable[ox.Quad]:
-    g = ox.NamedNode(graph_iri)
-    for s, p, o in graph:
-        yield ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), g)
-
-
 def _swap(store_path: Path, new_dir: Path) -> None:
     """Point ``store_path`` at ``new_dir`` atomically (a symlink replaced by rename)."""
     tmp_link = store_path.with_name(f".{store_path.name}.link-{os.getpid()}")
@@ -221,15 +203,14 @@ def _build(
     progress(f"[4/{steps}] loading the named graphs into {new_dir}")
     counts: dict[str, int] = {}
     try:
-        store = ox.Store(str(new_dir))
-        for kind in config.GRAPH_KINDS:
-            iri = config.graph_iri(kind, base)
-            store.extend(_quads(graphs[kind], iri))
-            store.add_graph(ox.NamedNode(iri))
-            counts[iri] = len(graphs[kind])
-        store.flush()
-        store.optimize()
-        del store
+        store = open_store(new_dir)  # an empty new directory: not a build to hold yet
+        try:
+            for kind in config.GRAPH_KINDS:
+                iri = config.graph_iri(kind, base)
+                counts[iri] = store.load_graph(iri, graphs[kind])
+            store.optimize()
+        finally:
+            store.close()
     except BaseException:
         shutil.rmtree(new_dir, ignore_errors=True)
         raise

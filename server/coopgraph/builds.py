@@ -94,8 +94,11 @@ class Hold:
 
 
 def hold(directory: Path) -> Hold | None:
-    """Hold ``directory`` if it is a build; None for a plain store directory."""
-    return Hold(directory) if is_build(directory) else None
+    """Hold ``directory`` if it is a build; None for a plain store directory, or for the empty
+    directory a build is writing (the build lock protects that one)."""
+    if not is_build(directory) or not any(directory.iterdir()):
+        return None
+    return Hold(directory)
 
 
 def is_held(build: Path) -> bool:

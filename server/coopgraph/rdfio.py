@@ -124,8 +124,7 @@ def check_safe(
     milliseconds, before any entity is expanded. Nothing is fetched: external entities and
     DTDs are never loaded.
     """
-    fmt = media_type if isinstance(media_type, ox.RdfFormat) else resolve_format(
-        media_type.split(";")[0], where=name)
+    fmt = _format_of(media_type, name)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if fmt == ox.RdfFormat.RDF_XML:
         _check_xml(raw, name)
@@ -133,6 +132,32 @@ def check_safe(
         _check_nesting(raw, _JSON_SKIP, b"{[", b"}]", name)
     elif fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3):
         _check_nesting(raw, _TURTLE_SKIP, b"[(", b"])", name)
+
+
+def to_ntriples(data: bytes, media_type: str, name: str = "<input>") -> bytes:
+    """The triples of ``data`` (checked by :func:`check_safe` and :func:`check_literals`) as
+    N-Triples, blank nodes renamed apart (so that parts of one upload never share them).
+
+    Raises :class:`RdfParseError` (syntax, with position) or :class:`UnsafeRdfError`.
+    """
+    fmt = _format_of(media_type, name)
+    check_safe(data, fmt, name)
+    try:
+        triples = [q.triple for q in ox.parse(data, fmt, rename_blank_nodes=True)]
+    except SyntaxError as e:
+        raise _syntax_error(e, name, fmt, data.decode("utf-8", "replace")) from None
+    except (ValueError, OSError) as e:
+        raise RdfParseError(name, str(e)) from None
+    check_literals(triples, name)
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def _format_of(media_type: str | ox.RdfFormat, name: str) -> ox.RdfFormat:
+    if isinstance(media_type, ox.RdfFormat):
+        return media_type
+    key = media_type.split(";")[0].strip().lower()
+    found = ox.RdfFormat.from_media_type(key) if "/" in key else None
+    return found if found is not None else resolve_format(key, where=name)
 
 
 def check_literals(terms: Iterable[object], name: str = "<input>") -> None:
