@@ -180,3 +180,23 @@ def test_a_chunked_query_post_is_answered(server: Server):
     answer = server.raw(head, chunks(form, 3), finish=False)
     assert status(answer) == 200, answer[:300]
     assert b'"boolean":true' in answer.replace(b" ", b"")
+
+
+def test_an_upload_whose_client_left_is_not_committed(server: Server):
+    body = triples(25_000)  # under the limit; parsing takes a moment
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(put_head(chunked=False, length=len(body)).encode() + body)
+    # the client gave up at once: the server reads the whole body, then sees it has gone
+    time.sleep(3.0)
+    assert server.graph_size() is None
+
+
+def test_an_upload_past_the_time_limit_is_not_committed(make_server, tiny_store):
+    live = make_server({"STORE": tiny_store, "QUERY_TIMEOUT": 0.01})
+    answer = requests.put(live.endpoint("/store"), params={"graph": GRAPH},
+                          data=triples(50_000), timeout=60,
+                          headers={"Content-Type": "application/n-triples",
+                                   "Authorization": "Bearer test-admin-token"})
+    assert answer.status_code == 503, answer.text
+    assert "nothing was changed" in answer.text
+    assert not tiny_store.has_graph(GRAPH)

@@ -11,7 +11,7 @@ engine is orders of magnitude slower. This module imports no engine.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO
 from typing import Literal as TypingLiteral
@@ -143,15 +143,24 @@ class Store(abc.ABC):
         """Quads in one named graph, in the default graph (``""``) or in all (``None``)."""
 
     @abc.abstractmethod
-    def replace_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
+    def replace_graph(
+        self, graph: str, data: bytes | str, media_type: str = "text/turtle",
+        *, before_commit: Callable[[], None] | None = None,
+    ) -> int:
         """Replace a named graph (``""`` = default graph) by the parsed data, atomically.
 
-        Returns the number of triples now in the graph.
+        ``before_commit`` is called after parsing, just before the write: if it raises,
+        nothing is written (the web layer refuses a write whose client left or whose time
+        ran out). Returns the number of triples now in the graph.
         """
 
     @abc.abstractmethod
-    def add_to_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
-        """Add parsed triples to a graph, atomically; returns the number added."""
+    def add_to_graph(
+        self, graph: str, data: bytes | str, media_type: str = "text/turtle",
+        *, before_commit: Callable[[], None] | None = None,
+    ) -> int:
+        """Add parsed triples to a graph, atomically (``before_commit`` as above); returns the
+        number added."""
 
     @abc.abstractmethod
     def drop_graph(self, graph: str) -> bool:

@@ -6,7 +6,7 @@ engine-neutral terms of :mod:`coopgraph.store.base`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -201,8 +201,13 @@ class OxigraphStore(Store):
             raise QuerySyntaxError(str(exc)) from exc
         return triples
 
-    def replace_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
+    def replace_graph(
+        self, graph: str, data: bytes | str, media_type: str = "text/turtle",
+        *, before_commit: Callable[[], None] | None = None,
+    ) -> int:
         triples = self._parse(data, media_type)
+        if before_commit is not None:
+            before_commit()  # may raise: nothing is written
         if graph == "":
             clear = "CLEAR DEFAULT"
         else:
@@ -211,8 +216,13 @@ class OxigraphStore(Store):
         self._store.update(f"{clear} ; {_insert_data(graph, triples)}")
         return self.count(graph)
 
-    def add_to_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
+    def add_to_graph(
+        self, graph: str, data: bytes | str, media_type: str = "text/turtle",
+        *, before_commit: Callable[[], None] | None = None,
+    ) -> int:
         triples = self._parse(data, media_type)
+        if before_commit is not None:
+            before_commit()
         create = f"CREATE SILENT GRAPH <{graph}> ; " if graph else ""
         self._store.update(create + _insert_data(graph, triples))
         return len(triples)

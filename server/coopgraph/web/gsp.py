@@ -156,11 +156,12 @@ def _write(graph: str, replace: bool, *, new: bool = False) -> Response:
     _still_wanted(started)
     svc = service()
     existed = False if new else svc.store.has_graph(graph)
+    check = lambda: _still_wanted(started)  # noqa: E731 - again after parsing, before writing
     try:
         if replace:
-            svc.store.replace_graph(graph, data, mimetype)
+            svc.store.replace_graph(graph, data, mimetype, before_commit=check)
         else:
-            svc.store.add_to_graph(graph, data, mimetype)
+            svc.store.add_to_graph(graph, data, mimetype, before_commit=check)
     except QuerySyntaxError as exc:
         message = str(exc)
         raise ApiError(
