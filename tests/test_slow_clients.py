@@ -123,3 +123,17 @@ def test_one_client_address_holds_a_bounded_number_of_connections(server: Server
     finally:
         for sock in socks:
             sock.close()
+
+
+def test_idle_sockets_do_not_delay_a_stop(tmp_path):
+    running = Server(tmp_path / "store")
+    idle = [connect_from(f"127.0.5.{i + 1}", running.port) for i in range(16)]
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        running.stop()
+        assert time.monotonic() - started < HEAD_TIMEOUT_S - 2, "closed on stop, not timed out"
+        assert running.proc.returncode == 0
+    finally:
+        for sock in idle:
+            sock.close()

@@ -174,6 +174,12 @@ class GuardedThreadWorker(ThreadWorker):
             else:
                 self._per_client.pop(address, None)
 
+    def _cap_keepalive(self, deadline: float) -> None:
+        """On stop, connections still sending a head close as soon as kept-alive ones."""
+        super()._cap_keepalive(deadline)
+        for conn in self.pending_conns:
+            conn.timeout = min(conn.timeout, deadline)
+
     # -- request threads
 
     def handle_request(self, req: Any, conn: Any) -> Any:
