@@ -114,3 +114,28 @@ def test_a_query_with_from_reads_only_that_graph(sources: Sources, tmp_path: Pat
         assert int(next(result.rows())["n"].value) == 1
     finally:
         store.close()
+
+
+def test_a_build_never_prunes_a_build_a_process_holds(sources: Sources, tmp_path: Path) -> None:
+    first = build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    reader = open_store(tmp_path / "store", read_only=True)  # holds the first build
+    try:
+        assert reader.path == first.store_dir.resolve(), "the link is followed once, at open"
+        second = build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+        third = build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+        assert first.store_dir.is_dir() and reader.count() > 0
+        assert not second.store_dir.exists(), "an unheld older build is pruned"
+    finally:
+        reader.close()
+    build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    assert not first.store_dir.exists() and not third.store_dir.exists()
+
+
+def test_two_builds_of_one_store_never_run_at_once(sources: Sources, tmp_path: Path) -> None:
+    from coopgraph.builds import BuildLock, builds_dir
+
+    build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    with BuildLock(builds_dir(tmp_path / "store")):  # another build is running
+        with pytest.raises(BuildError, match="another `coopgraph build`"):
+            build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+    build(tmp_path / "store", sources=sources, validate=False, progress=quiet)

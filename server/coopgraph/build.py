@@ -7,7 +7,8 @@ OWL RL closure goes into ``<base>graph/inferred`` so the asserted graphs stay un
 A build never damages the previous store: it writes a complete new store in a fresh
 directory and then atomically repoints the store path (a symlink) at it. A failed build
 (unreadable file, SHACL violation, crash) leaves the symlink, and so the previous store, as
-it was.
+it was. A build never writes into, nor removes, a build that a running process holds (a
+server, ``coopgraph query``): see :mod:`coopgraph.builds`. One build of a store at a time.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import owlrl
-import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from . import config
+from . import builds, config
 from .config import CANONICAL_BASE, Sources
+from .store import open_store
 
 Progress = Callable[[str], None]
 
@@ -126,24 +127,6 @@ def infer(asserted: Graph) -> Graph:
     return inferred
 
 
-def _to_ox(term):  # type: ignore[no-untyped-def]
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
-
-
-def _quads(graph: Graph, graph_iri: str) -> Iterable[ox.Quad]:
-    g = ox.NamedNode(graph_iri)
-    for s, p, o in graph:
-        yield ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), g)
-
-
 def _swap(store_path: Path, new_dir: Path) -> None:
     """Point ``store_path`` at ``new_dir`` atomically (a symlink replaced by rename)."""
     tmp_link = store_path.with_name(f".{store_path.name}.link-{os.getpid()}")
@@ -151,13 +134,6 @@ def _swap(store_path: Path, new_dir: Path) -> None:
         tmp_link.unlink()
     tmp_link.symlink_to(os.path.relpath(new_dir, store_path.parent))
     os.replace(tmp_link, store_path)
-
-
-def _prune(builds_dir: Path, keep: set[Path]) -> None:
-    """Remove old builds, keeping the current and the previous one (a server may hold it)."""
-    for old in sorted(builds_dir.iterdir()):
-        if old.resolve() not in keep:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def build(
@@ -177,6 +153,25 @@ def build(
             f"{store_path} is a directory, not a store link made by `coopgraph build`; "
             "move it away or choose another --store"
         )
+    builds_dir = builds.builds_dir(store_path)
+    builds_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = builds.BuildLock(builds_dir)
+    except builds.BuildInUse as exc:
+        raise BuildError(str(exc)) from exc
+    with lock:
+        return _build(store_path, builds_dir, sources, base, validate, progress, started)
+
+
+def _build(
+    store_path: Path,
+    builds_dir: Path,
+    sources: Sources | None,
+    base: str,
+    validate: bool,
+    progress: Progress,
+    started: float,
+) -> BuildResult:
     files = source_files(sources)
     steps = 6
 
@@ -204,28 +199,24 @@ def build(
     progress(f"[3/{steps}] computing the OWL RL closure (owlrl)")
     graphs["inferred"] = infer(graphs["ontology"] + graphs["data"] + graphs["links"])
 
-    builds_dir = store_path.with_name(store_path.name + ".builds")
-    builds_dir.mkdir(parents=True, exist_ok=True)
     new_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds_dir))
     progress(f"[4/{steps}] loading the named graphs into {new_dir}")
     counts: dict[str, int] = {}
     try:
-        store = ox.Store(str(new_dir))
-        for kind in config.GRAPH_KINDS:
-            iri = config.graph_iri(kind, base)
-            store.extend(_quads(graphs[kind], iri))
-            store.add_graph(ox.NamedNode(iri))
-            counts[iri] = len(graphs[kind])
-        store.flush()
-        store.optimize()
-        del store
+        store = open_store(new_dir)  # an empty new directory: not a build to hold yet
+        try:
+            for kind in config.GRAPH_KINDS:
+                iri = config.graph_iri(kind, base)
+                counts[iri] = store.load_graph(iri, graphs[kind])
+            store.optimize()
+        finally:
+            store.close()
     except BaseException:
         shutil.rmtree(new_dir, ignore_errors=True)
         raise
 
     progress(f"[5/{steps}] switching {store_path} to the new store")
-    previous = store_path.resolve() if store_path.is_symlink() else None
     _swap(store_path, new_dir)
-    progress(f"[6/{steps}] pruning old builds")
-    _prune(builds_dir, {new_dir.resolve(), *([previous] if previous else [])})
+    progress(f"[6/{steps}] pruning old builds (a build a process holds is kept)")
+    builds.prune(builds_dir, {new_dir})
     return BuildResult(new_dir, counts, time.monotonic() - started)

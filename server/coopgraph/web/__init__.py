@@ -118,14 +118,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     executor = make_executor(store, settings)
     app.extensions["coopgraph"] = Service(store=store, executor=executor, owns_store=owns)
 
-    from . import description, gsp, health, sparql, update
+    from . import admin, description, gsp, health, sparql, update
 
-    for module in (sparql, update, gsp, description, health):
+    for module in (sparql, update, gsp, description, health, admin):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
+    from .params import check_request_encoding
+
+    app.before_request(check_request_encoding)  # 400/415 for bad encodings (web/params.py)
     _server_log()
     init_access_log(app)
     _cors(app)
+    from .bodies import WholeBody
+
+    # Flask sees whole bodies within the limit, chunked or not (web/bodies.py); the fast path
+    # in front reads only Content-Length bodies and hands anything else to this layer.
+    app.wsgi_app = WholeBody(  # type: ignore[method-assign]
+        app.wsgi_app, settings["MAX_CONTENT_LENGTH"]
+    )
     if settings["FAST_PATH"] and not settings["TRUSTED_PROXIES"]:
         from .fastpath import FastSparql
 

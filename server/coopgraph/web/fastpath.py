@@ -30,6 +30,7 @@ from flask import Flask
 
 from .accesslog import emit_access_line, now_iso, query_hash
 from .negotiation import RDF_TYPES, RESULT_TYPES, content_type
+from .params import well_escaped
 
 #: environ key: what run_query returned or raised in the fast path, for the view.
 OUTCOME = "coopgraph.fastpath.outcome"
@@ -103,8 +104,8 @@ class FastSparql:
             text = body.decode("ascii")
         else:
             return None
-        if not text.isascii():
-            return None
+        if not text.isascii() or not well_escaped(text):
+            return None  # the view answers (400 for a bad escape: web/params.py)
         try:
             pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
         except (UnicodeDecodeError, ValueError):

@@ -9,15 +9,19 @@ is one store transaction, so a bad upload changes nothing.
 
 from __future__ import annotations
 
+import select
+import socket
+import time
 import uuid
 from pathlib import PurePosixPath
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
+from ..rdfio import RdfParseError, UnsafeRdfError, check_safe, to_ntriples
 from ..store import RDF_FORMATS, QuerySyntaxError
 from .auth import check_graphs_writable, require_admin
 from .backend import pipe
+from .bodies import REQUEST_STARTED
 from .errors import ApiError, syntax_position
 from .negotiation import ALIASES, content_type, negotiate
 from .params import check_iri
@@ -81,7 +85,7 @@ def _multipart() -> tuple[bytes, str]:
     parts = list(request.files.values())
     if not parts:
         raise ApiError(400, "the multipart upload holds no file")
-    triples: list[ox.Triple] = []
+    documents: list[bytes] = []
     for part in parts:
         mimetype = ALIASES["rdf"].get(part.mimetype, part.mimetype)
         if mimetype not in RDF_FORMATS:
@@ -89,13 +93,16 @@ def _multipart() -> tuple[bytes, str]:
         if mimetype not in RDF_FORMATS:
             raise ApiError(415, f"part {part.filename or part.name!r}: unsupported Content-Type "
                                 f"{part.mimetype!r}", supported=UPLOAD_TYPES)
+        label = f"part {part.filename or part.name!r}"
         try:
-            triples += [q.triple for q in ox.parse(part.read(), RDF_FORMATS[mimetype])]
-        except SyntaxError as exc:
-            raise ApiError(400, f"part {part.filename or part.name!r} does not parse "
-                                f"(nothing was changed): {exc}",
-                           **syntax_position(str(exc))) from exc
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), "application/n-triples"
+            documents.append(to_ntriples(part.read(), mimetype, label))
+        except UnsafeRdfError as exc:
+            raise ApiError(400, f"{exc} (nothing was changed)", line=exc.line,
+                           column=exc.column) from exc
+        except RdfParseError as exc:
+            raise ApiError(400, f"{label} does not parse (nothing was changed): {exc.reason}",
+                           line=exc.line, column=exc.column) from exc
+    return b"".join(documents), "application/n-triples"
 
 
 def _upload() -> tuple[bytes, str]:
@@ -110,20 +117,51 @@ def _upload() -> tuple[bytes, str]:
             f"use one of: {', '.join(UPLOAD_TYPES)}",
             supported=UPLOAD_TYPES,
         )
-    return request.get_data(cache=False), mimetype
+    data = request.get_data(cache=False)
+    try:  # before the store parses it: what could cost far more than its size is refused
+        check_safe(data, mimetype, "the upload")
+    except UnsafeRdfError as exc:
+        raise ApiError(400, f"{exc} (nothing was changed)", line=exc.line,
+                       column=exc.column) from exc
+    return data, mimetype
+
+
+def _still_wanted(started: float) -> None:
+    """Refuse to commit when the client has gone or the request outlived the time limit.
+
+    The client's socket (gunicorn's ``gunicorn.socket``) reads as closed when the client gave
+    up; a write that took longer than ``QUERY_TIMEOUT`` is refused rather than committed
+    after the client's own time-out most likely fired.
+    """
+    limit = float(current_app.config.get("QUERY_TIMEOUT") or 0)
+    if limit and time.monotonic() - started > limit:
+        raise ApiError(503, f"the upload was not processed within {limit:g} s; nothing was "
+                            "changed", headers={"Retry-After": "10"})
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None:
+        return
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        if readable and sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
+            raise ApiError(400, "the client closed the connection; nothing was changed")
+    except (OSError, ValueError):
+        return  # cannot tell: commit as asked
 
 
 def _write(graph: str, replace: bool, *, new: bool = False) -> Response:
+    started = request.environ.get(REQUEST_STARTED, time.monotonic())  # before the body
     require_admin()
     check_graphs_writable([graph])
     data, mimetype = _upload()
+    _still_wanted(started)
     svc = service()
     existed = False if new else svc.store.has_graph(graph)
+    check = lambda: _still_wanted(started)  # noqa: E731 - again after parsing, before writing
     try:
         if replace:
-            svc.store.replace_graph(graph, data, mimetype)
+            svc.store.replace_graph(graph, data, mimetype, before_commit=check)
         else:
-            svc.store.add_to_graph(graph, data, mimetype)
+            svc.store.add_to_graph(graph, data, mimetype, before_commit=check)
     except QuerySyntaxError as exc:
         message = str(exc)
         raise ApiError(

@@ -8,14 +8,63 @@ from flask import request
 
 from .errors import ApiError
 
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
+#: An absolute IRI (RFC 3987 excludes controls, spaces and these delimiters from every part).
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20\x7f-\x9f<>\"{}|\\^`]*$")
+#: A percent sign not followed by two hex digits.
+_BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+#: Charsets a form body or a query may declare (the SPARQL Protocol requires UTF-8).
+UTF8_NAMES = ("utf-8", "utf8", "us-ascii")
+_FORM = "application/x-www-form-urlencoded"
 
 
 def check_iri(value: str, parameter: str) -> str:
-    """``value`` if it is an absolute IRI, else a 400 naming the parameter."""
+    """``value`` if it is an absolute IRI, else a 400 naming the parameter.
+
+    Control characters (``%00``, ``%0A``) are refused here: the engine would raise on them
+    (a 500 before this check).
+    """
     if not _IRI.match(value):
         raise ApiError(400, f"{parameter} must be an absolute IRI, got {value!r}")
     return value
+
+
+def well_escaped(text: str) -> bool:
+    """True if every ``%`` of ``text`` starts a two-hex-digit escape (for the fast path)."""
+    return "%" not in text or _BAD_PERCENT.search(text.encode("ascii", "replace")) is None
+
+
+def check_encoded(raw: bytes, where: str) -> None:
+    """400 unless ``raw`` (a query string or form body) is valid percent-encoded UTF-8.
+
+    werkzeug decodes bad sequences leniently (``%FF`` becomes a replacement character or
+    stays as text), so a query would run as a different text than the client sent.
+    """
+    from urllib.parse import unquote_to_bytes
+
+    bad = _BAD_PERCENT.search(raw)
+    if bad:
+        raise ApiError(400, f"the {where} has an invalid percent-escape at character "
+                            f"{bad.start() + 1}: {raw[bad.start():bad.start() + 3]!r}")
+    for part in raw.split(b"&"):
+        try:
+            unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ApiError(400, f"the {where} is not percent-encoded UTF-8 "
+                                f"({part[:60]!r}...)") from exc
+
+
+def check_request_encoding() -> None:
+    """Before every request: the URL's query string and a form body are UTF-8, as declared.
+
+    400 for invalid percent-encoding; 415 for a form body that declares another charset
+    (``application/x-www-form-urlencoded; charset=utf-16``), as docs/limits.md promises.
+    """
+    check_encoded(request.query_string, "query string")
+    if request.method == "POST" and request.mimetype == _FORM:
+        charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+        if charset not in UTF8_NAMES:
+            raise ApiError(415, f"form bodies must be sent as UTF-8, not {charset}")
+        check_encoded(request.get_data(cache=True), "form body")
 
 
 def body_text(what: str) -> str:
@@ -25,7 +74,7 @@ def body_text(what: str) -> str:
     ``application/sparql-update`` bodies.
     """
     charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
-    if charset not in ("utf-8", "utf8", "us-ascii"):
+    if charset not in UTF8_NAMES:
         raise ApiError(415, f"the {what} must be sent as UTF-8, not {charset}")
     raw = request.get_data(cache=True)
     try:

@@ -1,137 +1,90 @@
-"""The store interface everything above the files talks to, and its embedded implementation.
+"""The embedded implementation of the store interface: pyoxigraph (RocksDB) on disk or in memory.
 
-Why an interface: the build, the CLI and the web layer must not care whether the quads live
-in an embedded pyoxigraph store on disk (the default) or, later, in a remote SPARQL engine.
-They only ever call the few methods of :class:`Store`. Query evaluation is always done by the
-engine (Oxigraph here), never by rdflib: rdflib's engine is orders of magnitude slower.
+The only module of the package that imports pyoxigraph; it turns the engine's results into the
+engine-neutral terms of :mod:`coopgraph.store.base`.
 """
 
 from __future__ import annotations
 
-import abc
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import pyoxigraph as ox
 
-from .formats import RDF_FORMATS, RESULT_FORMATS, query_kwargs
+from .. import builds
+from ..formats import RDF_FORMATS, RESULT_FORMATS, query_kwargs
+from .base import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryResult,
+    QuerySyntaxError,
+    ResultKind,
+    Store,
+    StoreError,
+    Term,
+    Triple,
+)
 
-ResultKind = Literal["bindings", "boolean", "graph"]
 
-class StoreError(Exception):
-    """A store operation failed; the message is safe to show to a user."""
+def _term(term: Any) -> Term:
+    """An engine-neutral copy of a pyoxigraph term."""
+    if isinstance(term, ox.NamedNode):
+        return NamedNode(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BlankNode(term.value)
+    if isinstance(term, ox.Literal):
+        return Literal(term.value, NamedNode(term.datatype.value), term.language)
+    raise StoreError(f"unsupported RDF term (triple terms are not supported): {term}")
 
 
-class QuerySyntaxError(StoreError):
-    """The query or update text does not parse; the message carries the parser's position."""
+class OxigraphResult(QueryResult):
+    """A pyoxigraph result: serialised by the engine, read as engine-neutral terms."""
 
-
-@dataclass
-class QueryResult:
-    """The answer of a query, not yet serialised, so that the web layer can stream it.
-
-    ``kind`` is ``bindings`` (SELECT), ``boolean`` (ASK) or ``graph`` (CONSTRUCT/DESCRIBE).
-    """
-
-    kind: ResultKind
-    _raw: Any
+    def __init__(self, kind: ResultKind, raw: Any) -> None:
+        self.kind = kind
+        self._raw = raw
 
     @property
     def variables(self) -> list[str]:
-        """The projected variable names of a SELECT, in order."""
         if self.kind != "bindings":
             return []
         return [v.value for v in self._raw.variables]
 
     @property
     def boolean(self) -> bool:
-        """The answer of an ASK."""
         return bool(self._raw)
 
     def serialize(self, output: IO[bytes], media_type: str) -> None:
-        """Write the result to ``output`` in ``media_type`` without building it in Python."""
         if self.kind == "graph":
             self._raw.serialize(output, RDF_FORMATS[media_type])
         else:
             self._raw.serialize(output, RESULT_FORMATS[media_type])
 
-    def rows(self) -> Iterator[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None]]:
-        """SELECT solutions as dicts (variable → term or None when unbound)."""
+    def rows(self) -> Iterator[dict[str, Term | None]]:
         variables = self.variables
         for solution in self._raw:
-            yield {v: solution[v] for v in variables}
+            yield {v: None if solution[v] is None else _term(solution[v]) for v in variables}
 
-    def triples(self) -> Iterator[ox.Triple]:
-        """CONSTRUCT/DESCRIBE triples."""
-        yield from self._raw
+    def triples(self) -> Iterator[Triple]:
+        for t in self._raw:
+            yield Triple(_term(t.subject), _term(t.predicate), _term(t.object))  # type: ignore[arg-type]
 
 
-class Store(abc.ABC):
-    """The small interface every backend implements."""
+def _rdflib_to_ox(term: Any) -> Any:
+    """A pyoxigraph term for an rdflib one (the build's graphs are rdflib graphs)."""
+    from rdflib import BNode, URIRef
 
-    @abc.abstractmethod
-    def query(
-        self,
-        sparql: str,
-        *,
-        union_default_graph: bool = True,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
-    ) -> QueryResult:
-        """Evaluate a SPARQL 1.1 query.
-
-        With ``union_default_graph`` the default graph is the union of all named graphs;
-        ``default_graphs``/``named_graphs`` (the protocol's ``default-graph-uri`` and
-        ``named-graph-uri``) override the dataset when given.
-        """
-
-    @abc.abstractmethod
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Apply a SPARQL 1.1 Update, atomically."""
-
-    @abc.abstractmethod
-    def named_graphs(self) -> list[str]:
-        """The IRIs of the named graphs, sorted."""
-
-    @abc.abstractmethod
-    def count(self, graph: str | None = None) -> int:
-        """Quads in one named graph, in the default graph (``""``) or in all (``None``)."""
-
-    @abc.abstractmethod
-    def replace_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
-        """Replace a named graph (``""`` = default graph) by the parsed data, atomically.
-
-        Returns the number of triples now in the graph.
-        """
-
-    @abc.abstractmethod
-    def add_to_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
-        """Add parsed triples to a graph, atomically; returns the number added."""
-
-    @abc.abstractmethod
-    def drop_graph(self, graph: str) -> bool:
-        """Remove a named graph (or empty the default graph for ``""``); True if it existed."""
-
-    @abc.abstractmethod
-    def has_graph(self, graph: str) -> bool:
-        """True if the named graph exists (the default graph always does)."""
-
-    @abc.abstractmethod
-    def dump_graph(self, graph: str, output: IO[bytes], media_type: str = "text/turtle") -> None:
-        """Serialise one graph (``""`` = default graph) to ``output``."""
-
-    @abc.abstractmethod
-    def close(self) -> None:
-        """Flush and release the store."""
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
 
 
 def _graph_node(graph: str) -> ox.NamedNode | ox.DefaultGraph:
@@ -162,9 +115,17 @@ class OxigraphStore(Store):
     """
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
-        self.path = Path(path) if path is not None else None
+        #: What the caller named (often the ``var/store`` link); ``path`` is what was opened.
+        self.link = Path(path) if path is not None else None
+        self.path = builds.resolve(path) if path is not None else None
         self.read_only = read_only
+        self._hold: builds.Hold | None = None
+        if self.link is not None and self.link.is_symlink() and not self.link.exists():
+            raise StoreError(f"{self.link} points at {self.path}, which does not exist")
         try:
+            if self.path is not None and self.path.exists():
+                # Before opening: a build waiting to prune this directory cannot start now.
+                self._hold = builds.hold(self.path)
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
@@ -173,6 +134,8 @@ class OxigraphStore(Store):
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
         except OSError as exc:
+            if self._hold is not None:
+                self._hold.release()
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
 
     @property
@@ -189,7 +152,7 @@ class OxigraphStore(Store):
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        from .sparql_safety import analyse
+        from ..sparql_safety import analyse
 
         kwargs = query_kwargs(
             union_default_graph=union_default_graph, default_graphs=default_graphs,
@@ -202,7 +165,7 @@ class OxigraphStore(Store):
             raise QuerySyntaxError(str(exc)) from exc
         except (OSError, ValueError, RuntimeError) as exc:
             raise StoreError(str(exc)) from exc
-        return QueryResult(_result_kind(raw), raw)
+        return OxigraphResult(_result_kind(raw), raw)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:
@@ -226,13 +189,25 @@ class OxigraphStore(Store):
         fmt = RDF_FORMATS.get(media_type)
         if fmt is None:
             raise StoreError(f"unsupported RDF media type: {media_type}")
+        from ..rdfio import UnsafeRdfError, check_literals, check_safe
+
         try:
-            return [q.triple for q in ox.parse(data, fmt)]
+            check_safe(data, fmt)  # entity declarations, nesting: refused before parsing
+            triples = [q.triple for q in ox.parse(data, fmt)]
+            check_literals(triples)
+        except UnsafeRdfError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        return triples
 
-    def replace_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
+    def replace_graph(
+        self, graph: str, data: bytes | str, media_type: str = "text/turtle",
+        *, before_commit: Callable[[], None] | None = None,
+    ) -> int:
         triples = self._parse(data, media_type)
+        if before_commit is not None:
+            before_commit()  # may raise: nothing is written
         if graph == "":
             clear = "CLEAR DEFAULT"
         else:
@@ -241,8 +216,13 @@ class OxigraphStore(Store):
         self._store.update(f"{clear} ; {_insert_data(graph, triples)}")
         return self.count(graph)
 
-    def add_to_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
+    def add_to_graph(
+        self, graph: str, data: bytes | str, media_type: str = "text/turtle",
+        *, before_commit: Callable[[], None] | None = None,
+    ) -> int:
         triples = self._parse(data, media_type)
+        if before_commit is not None:
+            before_commit()
         create = f"CREATE SILENT GRAPH <{graph}> ; " if graph else ""
         self._store.update(create + _insert_data(graph, triples))
         return len(triples)
@@ -269,10 +249,39 @@ class OxigraphStore(Store):
         """Add many quads at once (used by the build on a fresh store)."""
         self._store.extend(quads)
 
+    def load_graph(self, graph: str, triples: Iterable[tuple[Any, Any, Any]]) -> int:
+        """Add rdflib ``triples`` to the named graph ``graph`` (created even when empty).
+
+        Used by the build, whose graphs are rdflib graphs; returns the number of triples given.
+        """
+        node = ox.NamedNode(graph)
+        count = 0
+
+        def quads() -> Iterator[ox.Quad]:
+            nonlocal count
+            for s, p, o in triples:
+                count += 1
+                yield ox.Quad(_rdflib_to_ox(s), _rdflib_to_ox(p), _rdflib_to_ox(o), node)
+
+        self._store.extend(quads())
+        self._store.add_graph(node)
+        return count
+
+    def optimize(self) -> None:
+        """Compact the on-disk files (the build does it once, before the store is served)."""
+        self._store.flush()
+        self._store.optimize()
+
     def close(self) -> None:
-        if self.path is not None and not self.read_only:
-            self._store.flush()
-        del self._store
+        if not hasattr(self, "_store"):
+            return  # closed already
+        try:
+            if self.path is not None and not self.read_only:
+                self._store.flush()
+            del self._store
+        finally:
+            if self._hold is not None:
+                self._hold.release()
 
 
 def open_store(path: Path | str | None, *, read_only: bool = False) -> OxigraphStore:
