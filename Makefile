@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install build serve test lint links bench clean
+.PHONY: install build serve test lint typecheck links bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,10 @@ serve: $(STAMP) | $(STORE)  ## build the store if missing, then serve on http://
 lint: $(STAMP)
 	$(BIN)/ruff check server tests bench
 
-test: $(STAMP) lint  ## lint, then the whole test suite
+typecheck: $(STAMP)  ## mypy on server/coopgraph (configuration: [tool.mypy] in pyproject.toml)
+	$(BIN)/mypy
+
+test: $(STAMP) lint typecheck  ## lint, type-check, then the whole test suite
 	$(BIN)/pytest -q
 
 links: $(STAMP)  ## regenerate data/links/ from the verified reference table
