@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STORE ?= var/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist: one worker per core; --dist loadfile keeps a file's tests (and its module-wide
+# servers and built stores) on one worker. `make test PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n auto --dist loadfile
 STAMP := $(VENV)/.installed
 
 .PHONY: install build serve test lint typecheck links bench clean
@@ -33,7 +36,7 @@ typecheck: $(STAMP)  ## mypy on server/coopgraph (configuration: [tool.mypy] in 
 	$(BIN)/mypy
 
 test: $(STAMP) lint typecheck  ## lint, type-check, then the whole test suite
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 links: $(STAMP)  ## regenerate data/links/ from the verified reference table
 	$(BIN)/coopgraph links
