@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 STORE ?= var/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist: one worker per core; --dist loadfile keeps a file's tests (and its module-wide
+# servers and built stores) on one worker. `make test PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n auto --dist loadfile
 STAMP := $(VENV)/.installed
 
-.PHONY: install build serve test lint links bench clean
+.PHONY: install build serve test lint typecheck links bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +32,11 @@ serve: $(STAMP) | $(STORE)  ## build the store if missing, then serve on http://
 lint: $(STAMP)
 	$(BIN)/ruff check server tests bench
 
-test: $(STAMP) lint  ## lint, then the whole test suite
-	$(BIN)/pytest -q
+typecheck: $(STAMP)  ## mypy on server/coopgraph (configuration: [tool.mypy] in pyproject.toml)
+	$(BIN)/mypy
+
+test: $(STAMP) lint typecheck  ## lint, type-check, then the whole test suite
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 links: $(STAMP)  ## regenerate data/links/ from the verified reference table
 	$(BIN)/coopgraph links

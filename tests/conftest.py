@@ -8,7 +8,12 @@ Generic on purpose, so that any test can reuse them:
   thread (werkzeug, threaded) and get a :class:`LiveServer`; stopped at teardown;
 * ``live_server`` — a module-wide server on its own tiny store with the admin token
   :data:`ADMIN_TOKEN`, for read-only tests (do not write through it);
-* ``writable_server`` — a server on a fresh tiny store, one per test, for write tests.
+* ``writable_server`` — a server on a fresh tiny store, one per test, for write tests;
+* ``fixture_build`` — ``tests/fixtures/build`` built once per session (per xdist worker), for
+  tests that only read the built store.
+
+The suite runs in parallel (pytest-xdist, ``--dist loadfile``: one file's tests share one
+worker, so module-wide servers start once); every server binds a free port of 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from coopgraph.config import CANONICAL_BASE
+from coopgraph.config import CANONICAL_BASE, Sources
 from coopgraph.store import OxigraphStore, open_store
 
 BASE = CANONICAL_BASE
@@ -119,6 +125,35 @@ def start_server(config: dict[str, Any]) -> LiveServer:
     host, port = server.server_address[:2]
     return LiveServer(f"http://{host}:{port}", app, app.extensions["coopgraph"].store,
                       server, thread)
+
+
+#: The small source tree of tests/fixtures/build (ontology, shapes, three data triples, a link).
+FIXTURE_SOURCES = Path(__file__).parent / "fixtures" / "build"
+
+
+def fixture_sources(root: Path = FIXTURE_SOURCES) -> Sources:
+    """The build's :class:`Sources` for a copy (or the original) of the fixture tree."""
+    return Sources(ontology=root / "ontology", shapes=root / "shapes", data=root / "data",
+                   links=root / "data" / "links", queries=root / "queries")
+
+
+@dataclass(frozen=True)
+class FixtureBuild:
+    """The fixture sources built once: the store link and the triples per named graph."""
+
+    store: Path
+    counts: dict[str, int]
+
+
+@pytest.fixture(scope="session")
+def fixture_build(tmp_path_factory: pytest.TempPathFactory) -> FixtureBuild:
+    """``tests/fixtures/build`` built (validation off) once per session; read it, never write
+    to it (tests that change sources or the store build their own)."""
+    from coopgraph.build import build
+
+    path = tmp_path_factory.mktemp("fixture-build") / "store"
+    result = build(path, sources=fixture_sources(), validate=False, progress=lambda _: None)
+    return FixtureBuild(path, dict(result.counts))
 
 
 @pytest.fixture

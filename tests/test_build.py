@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import FixtureBuild
 
 from coopgraph import config
 from coopgraph.build import BuildError, build
@@ -37,12 +38,11 @@ def ask(store_path: Path, query: str) -> bool:
         store.close()
 
 
-def test_each_kind_of_content_gets_its_own_named_graph(sources: Sources, tmp_path: Path) -> None:
-    result = build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
-    assert set(result.counts) == {config.graph_iri(k, BASE) for k in config.GRAPH_KINDS}
-    store = open_store(tmp_path / "store", read_only=True)
+def test_each_kind_of_content_gets_its_own_named_graph(fixture_build: FixtureBuild) -> None:
+    assert set(fixture_build.counts) == {config.graph_iri(k, BASE) for k in config.GRAPH_KINDS}
+    store = open_store(fixture_build.store, read_only=True)
     try:
-        assert set(store.named_graphs()) == set(result.counts)
+        assert set(store.named_graphs()) == set(fixture_build.counts)
         assert store.count(config.graph_iri("data", BASE)) == 3
         assert store.count(config.graph_iri("links", BASE)) == 1
         assert store.count("") == 0, "nothing goes into the default graph"
@@ -50,14 +50,13 @@ def test_each_kind_of_content_gets_its_own_named_graph(sources: Sources, tmp_pat
         store.close()
 
 
-def test_the_closure_lives_in_the_inferred_graph_only(sources: Sources, tmp_path: Path) -> None:
-    build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
+def test_the_closure_lives_in_the_inferred_graph_only(fixture_build: FixtureBuild) -> None:
+    store = fixture_build.store
     inferred, data = config.graph_iri("inferred", BASE), config.graph_iri("data", BASE)
     actor = f"<{BASE}ontology#Actor>"
-    assert ask(tmp_path / "store", f"ASK {{ GRAPH <{inferred}> {{ <{CD93}> a {actor} }} }}")
-    assert ask(tmp_path / "store",
-               f"ASK {{ GRAPH <{inferred}> {{ ?t <{BASE}ontology#governedBy> <{CD93}> }} }}")
-    assert not ask(tmp_path / "store", f"ASK {{ GRAPH <{data}> {{ <{CD93}> a {actor} }} }}")
+    assert ask(store, f"ASK {{ GRAPH <{inferred}> {{ <{CD93}> a {actor} }} }}")
+    assert ask(store, f"ASK {{ GRAPH <{inferred}> {{ ?t <{BASE}ontology#governedBy> <{CD93}> }} }}")
+    assert not ask(store, f"ASK {{ GRAPH <{data}> {{ <{CD93}> a {actor} }} }}")
 
 
 def test_rebuilding_is_idempotent(sources: Sources, tmp_path: Path) -> None:
@@ -104,11 +103,10 @@ def test_a_plain_directory_is_never_overwritten(sources: Sources, tmp_path: Path
     assert (tmp_path / "store" / "precious").read_text(encoding="utf-8") == "keep me"
 
 
-def test_a_query_with_from_reads_only_that_graph(sources: Sources, tmp_path: Path) -> None:
+def test_a_query_with_from_reads_only_that_graph(fixture_build: FixtureBuild) -> None:
     """The union default graph must not swallow a query's own FROM clause."""
-    build(tmp_path / "store", sources=sources, validate=False, progress=quiet)
     links = config.graph_iri("links", BASE)
-    store = open_store(tmp_path / "store", read_only=True)
+    store = open_store(fixture_build.store, read_only=True)
     try:
         result = store.query(f"SELECT (COUNT(*) AS ?n) FROM <{links}> WHERE {{ ?s ?p ?o }}")
         assert int(next(result.rows())["n"].value) == 1

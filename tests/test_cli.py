@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,12 +13,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import FixtureBuild
 
 from coopgraph import config
-from coopgraph.build import build
-from coopgraph.config import Sources
 
-FIXTURE = Path(__file__).parent / "fixtures" / "build"
 BIN = Path(sys.executable).parent
 CD93 = config.CANONICAL_BASE + "id/actor/cd93"
 
@@ -31,16 +28,10 @@ def coopgraph(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     )
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small store built from the fixture sources."""
-    root = tmp_path_factory.mktemp("cli")
-    shutil.copytree(FIXTURE, root / "src")
-    src = root / "src"
-    sources = Sources(ontology=src / "ontology", shapes=src / "shapes", data=src / "data",
-                      links=src / "data" / "links", queries=src / "queries")
-    build(root / "store", sources=sources, validate=False, progress=lambda _: None)
-    return root / "store"
+@pytest.fixture
+def store(fixture_build: FixtureBuild) -> Path:
+    """A small store built from the fixture sources (once per session, read only)."""
+    return fixture_build.store
 
 
 def free_port() -> int:

@@ -10,16 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__, config
+from . import __version__, config, settings
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 
-def _store_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--store", type=Path, default=None,
-        help="the on-disk store (default: $COOPGRAPH_STORE or ./var/store)",
-    )
+def _store_arg(parser: argparse.ArgumentParser, command: str) -> None:
+    settings.add_arguments(parser, command, only=["STORE_DIR"])
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -103,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("build", help="validate the sources and build the store")
-    _store_arg(p)
+    _store_arg(p, "build")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
     p.set_defaults(func=cmd_build)
 
@@ -119,13 +116,13 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", help="run a SPARQL query on the store or a remote endpoint")
     p.add_argument("query", metavar="QUERY|FILE.rq")
-    _store_arg(p)
+    _store_arg(p, "query")
     p.add_argument("--endpoint", metavar="URL", help="a remote SPARQL endpoint instead")
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("stats", help="triples per graph, instances per class, link coverage")
-    _store_arg(p)
+    _store_arg(p, "stats")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_stats)
 

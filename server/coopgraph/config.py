@@ -2,17 +2,20 @@
 
 Everything that names a graph or a folder reads it from here, so that a deployment
 can move the base IRI (``COOPGRAPH_BASE``) or the store (``COOPGRAPH_STORE``) in one place.
+Their defaults and variables are rows of :data:`coopgraph.settings.SETTINGS` (``BASE``,
+``STORE_DIR``).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import settings
+
 #: The base under which the curated files are written. The files always use this one;
 #: ``build`` rewrites it to ``COOPGRAPH_BASE`` when a deployment chooses another base.
-CANONICAL_BASE = "https://w3id.org/coopgraph/"
+CANONICAL_BASE: str = settings.default("BASE")
 
 #: The repository root (``server/coopgraph/config.py`` → two levels up from the package).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +26,7 @@ GRAPH_KINDS = ("ontology", "shapes", "data", "links", "inferred")
 
 def base_iri() -> str:
     """The deployment's base IRI, always ending with a slash."""
-    base = os.environ.get("COOPGRAPH_BASE", CANONICAL_BASE)
+    base: str = settings.env_or_default("BASE")
     return base if base.endswith("/") else base + "/"
 
 
@@ -34,7 +37,7 @@ def graph_iri(kind: str, base: str | None = None) -> str:
 
 def default_store_path() -> Path:
     """The on-disk store: ``COOPGRAPH_STORE`` or ``./var/store``."""
-    return Path(os.environ.get("COOPGRAPH_STORE", "var/store"))
+    return Path(settings.env_or_default("STORE_DIR"))
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from coopgraph import sparql_safety
+from coopgraph import settings, sparql_safety
 from coopgraph.query_worker import CHUNK_BYTES, TooLarge
 from coopgraph.store import (
     RDF_FORMATS,
@@ -173,15 +173,16 @@ class Limits:
     which is what costs memory and bandwidth whatever the format.
     """
 
-    timeout_s: float = 30.0
-    max_query_chars: int = 100_000
-    max_result_bytes: int = 256 * 1024 * 1024
-    max_concurrent: int = 8
-    service_allowlist: tuple[str, ...] = ()
+    # Defaults: the settings table (coopgraph/settings.py, docs/settings.md), one value each.
+    timeout_s: float = settings.default("QUERY_TIMEOUT")
+    max_query_chars: int = settings.default("MAX_QUERY_LENGTH")
+    max_result_bytes: int = settings.default("MAX_RESULT_SIZE")
+    max_concurrent: int = settings.default("MAX_CONCURRENT_QUERIES")
+    service_allowlist: tuple[str, ...] = settings.default("SERVICE_ALLOWLIST")
     #: how long a query waits for one of the ``max_concurrent`` slots before QueryBusy.
-    queue_wait_s: float = 0.5
+    queue_wait_s: float = settings.default("QUEUE_WAIT")
     #: idle worker processes kept warm (each is a process with the store open read-only).
-    pool_size: int = 2
+    pool_size: int = settings.default("WORKER_POOL_SIZE")
     #: longest wait for the parse check of :meth:`Executor.inspect` (see there).
     parse_check_s: float = 0.5
     #: memory (heap) of one worker process; None = unlimited. Past it: MemoryLimitExceeded.

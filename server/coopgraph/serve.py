@@ -16,7 +16,6 @@ import errno
 import functools
 import io
 import ipaddress
-import os
 import select
 import selectors
 import signal
@@ -33,6 +32,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from . import builds
 from . import config as project_config
+from . import settings as settings_table
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 
@@ -325,57 +325,15 @@ def _is_loopback(host: str) -> bool:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``coopgraph serve``."""
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default: 127.0.0.1; a public address "
-                             "is allowed with a warning: put a reverse proxy in front)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--store", type=Path, default=None,
-                       help="the on-disk store (default: $COOPGRAPH_STORE or ./var/store); "
-                            "an empty or missing directory serves a new empty store")
-    where.add_argument("--in-memory", action="store_true",
-                       help="serve a new, empty in-memory store (lost at exit)")
-    parser.add_argument("--no-union-default-graph", action="store_true",
-                        help="the default graph is the store's default graph, not the union "
-                             "of the named graphs")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="worker processes: must be 1 (one process per store)")
-    parser.add_argument("--threads", type=int, default=8,
-                        help="threads of the worker, i.e. concurrent requests (default: 8)")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="query time limit in seconds (default: 30)")
-    parser.add_argument("--max-concurrent-queries", type=int, default=None,
-                        help="queries evaluated at once (default: 4)")
-    parser.add_argument("--max-upload", type=int, default=None, metavar="BYTES",
-                        help="largest request body (default: 16 MiB)")
-    parser.add_argument("--service-allow", nargs="+", default=[], metavar="URL",
-                        help="remote SPARQL endpoints that SERVICE may call (default: none)")
-    parser.add_argument("--allow-curated-writes", action="store_true",
-                        help="let the admin token change the curated graphs too")
-    parser.add_argument("--proxies", type=int, default=0, metavar="N",
-                        help="trust X-Forwarded-* from N reverse proxies in front (default: 0)")
-    parser.add_argument("--read-only", action="store_true",
-                        help="open the store read-only (every write fails)")
+    """The options of ``coopgraph serve``: the ``serve`` rows of the settings table."""
+    settings_table.add_arguments(parser, "serve")
 
 
 def app_config(args: argparse.Namespace) -> dict[str, Any]:
     """The ``create_app`` settings for the parsed options."""
-    settings: dict[str, Any] = {
-        "STORE_PATH": None if getattr(args, "in_memory", False)
-        else str(args.store or project_config.default_store_path()),
-        "UNION_DEFAULT_GRAPH": not args.no_union_default_graph,
-        "QUERY_TIMEOUT": args.timeout,
-        "SERVICE_ALLOWLIST": list(args.service_allow or []),
-        "ALLOW_CURATED_WRITES": bool(getattr(args, "allow_curated_writes", False)),
-        "STORE_READ_ONLY": bool(getattr(args, "read_only", False)),
-    }
-    if getattr(args, "proxies", 0):
-        settings["TRUSTED_PROXIES"] = args.proxies
-    if getattr(args, "max_concurrent_queries", None):
-        settings["MAX_CONCURRENT_QUERIES"] = args.max_concurrent_queries
-    if getattr(args, "max_upload", None):
-        settings["MAX_CONTENT_LENGTH"] = args.max_upload
+    settings = settings_table.app_values(args, "serve")
+    settings["STORE_PATH"] = None if getattr(args, "in_memory", False) else str(
+        args.store or project_config.default_store_path())
     return settings
 
 
@@ -410,7 +368,7 @@ def run(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         print(f"coopgraph serve: warning: listening on {args.host}, reachable from other "
               "machines; serve behind a reverse proxy with TLS", file=sys.stderr)
-    if not os.environ.get("COOPGRAPH_ADMIN_TOKEN"):
+    if not settings_table.resolve("ADMIN_TOKEN", settings):
         print("coopgraph serve: COOPGRAPH_ADMIN_TOKEN is not set: /update and /store writes "
               "are refused", file=sys.stderr)
     host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host

@@ -203,6 +203,7 @@ class Result:
         )
 
     def to_json(self) -> dict[str, Any]:
+        path: dict[str, Any] | None
         if self.result_path is None:
             path = None
         elif isinstance(self.result_path, URIRef):
@@ -476,10 +477,10 @@ def validate_files(
                     files.append(str(path))
     report = validate_graph(union, lang=lang)
     for r in report.results:
-        files = subjects_in.get(r.focus_node)
-        if files is None:  # a literal focus node: the files of what points at it
-            files = sorted({f for s, _p in r.referenced_by for f in subjects_in.get(s, [])})
-        r.files = files
+        found = subjects_in.get(r.focus_node)
+        if found is None:  # a literal focus node: the files of what points at it
+            found = sorted({f for s, _p in r.referenced_by for f in subjects_in.get(s, [])})
+        r.files = found
     return report
 
 

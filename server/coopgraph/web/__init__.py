@@ -9,49 +9,28 @@ text bodies with the right status; every request gets one JSON access-log line.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from typing import Any
 
 from flask import Flask, Response, request
 
 from .. import config as project_config
+from .. import settings as table
 from ..store import Store, open_store
 from .accesslog import init_access_log
 from .backend import make_executor
 from .errors import register_error_handlers
 from .service import Service
 
-#: Settings and their defaults (``create_app(config)`` overrides any of them).
-DEFAULTS: dict[str, Any] = {
-    "STORE_PATH": None,  # None = a new in-memory store
-    "STORE": None,  # an already opened Store (then STORE_PATH is ignored; not closed by the app)
-    "STORE_READ_ONLY": False,
-    "UNION_DEFAULT_GRAPH": True,
-    "ADMIN_TOKEN": None,  # default: $COOPGRAPH_ADMIN_TOKEN; None = every write refused
-    "PROTECTED_GRAPHS": None,  # default: the curated graphs <base>graph/{ontology,…,inferred}
-    "ALLOW_CURATED_WRITES": False,
-    "QUERY_TIMEOUT": 30.0,  # seconds
-    "MAX_QUERY_LENGTH": 100_000,  # characters, queries and updates
-    "MAX_RESULT_SIZE": 100 * 1024 * 1024,  # bytes of serialised result
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # bytes of request body (uploads, POSTed queries)
-    "MAX_CONCURRENT_QUERIES": 4,
-    "SERVICE_ALLOWLIST": [],  # remote SERVICE endpoints a query may call
-    "QUEUE_WAIT": None,  # seconds a query waits for a free slot (None = executor default)
-    "WORKER_POOL_SIZE": None,  # warm query worker processes (None = executor default)
-    "BASE": None,  # default: config.base_iri()
-    "ACCESS_LOG": True,
-    "CORS_PATHS": ("/sparql", "/.well-known/void"),
-    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
-    "FAST_PATH": True,  # plain one-query requests skip Flask (web/fastpath.py); same answers
-}
+#: Settings and their defaults (``create_app(config)`` overrides any of them), derived from
+#: the one table, :data:`coopgraph.settings.SETTINGS` (see docs/settings.md).
+DEFAULTS: dict[str, Any] = table.app_defaults()
 
 
 def _settings(overrides: dict[str, Any] | None) -> dict[str, Any]:
-    settings = dict(DEFAULTS)
-    settings.update(overrides or {})
-    if settings["ADMIN_TOKEN"] is None and "ADMIN_TOKEN" not in (overrides or {}):
-        settings["ADMIN_TOKEN"] = os.environ.get("COOPGRAPH_ADMIN_TOKEN") or None
+    """Each setting from ``overrides``, else its environment variable, else its default."""
+    explicit = dict(overrides or {})
+    settings = explicit | {name: table.resolve(name, explicit) for name in DEFAULTS}
     if not settings["BASE"]:
         settings["BASE"] = project_config.base_iri()
     if settings["PROTECTED_GRAPHS"] is None:

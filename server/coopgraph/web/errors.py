@@ -42,7 +42,7 @@ class ApiError(Exception):
         self.extra = extra
 
 
-def syntax_position(message: str) -> dict[str, int]:
+def syntax_position(message: str) -> dict[str, Any]:
     """Line and column from a parser message ("error at 1:25: …", "line 3 between columns…")."""
     match = _POSITION.search(message)
     if not match:
