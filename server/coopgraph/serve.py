@@ -16,6 +16,7 @@ import errno
 import functools
 import io
 import ipaddress
+import os
 import select
 import selectors
 import signal
@@ -95,7 +96,7 @@ class GuardedThreadWorker(ThreadWorker):
         self.nr_conns += 1
         conn = TConn(self.cfg, sock, client, listener.getsockname())  # non-blocking
         close = conn.close
-        released = []
+        released: list[bool] = []
 
         def close_and_release(*args: Any, **kwargs: Any) -> Any:
             if not released:
@@ -144,7 +145,7 @@ class GuardedThreadWorker(ThreadWorker):
 
             def init_and_feed() -> None:
                 init()
-                if conn.parser is not None and getattr(conn, "coop_pending", b""):
+                if conn.parser is not None and conn.coop_pending:
                     _append(conn.parser.unreader, conn.coop_pending)
                     conn.coop_pending = b""
 

@@ -177,6 +177,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORE", object, None,
             "an already opened `Store` (then `STORE_PATH` is ignored and the app does not "
             "close it)", nullable=True),
+    Setting("STORE_LINK", str, None,
+            "set by `coopgraph serve`: the store link whose newest build `POST /admin/reload` "
+            "switches to; none = the store is not a build link (reload answers 409)",
+            nullable=True),
+    Setting("RELOAD", object, None,
+            "set by `coopgraph serve`: the callable that asks gunicorn's master to switch to "
+            "the newest build; none = reload answers 501", nullable=True),
     Setting("STORE_READ_ONLY", bool, False,
             "open the store read-only: every write is refused (403)",
             env="COOPGRAPH_READ_ONLY", flag="--read-only", commands=("serve",)),

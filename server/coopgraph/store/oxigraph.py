@@ -69,7 +69,7 @@ class OxigraphResult(QueryResult):
 
     def triples(self) -> Iterator[Triple]:
         for t in self._raw:
-            yield Triple(_term(t.subject), _term(t.predicate), _term(t.object))  # type: ignore[arg-type]
+            yield Triple(_term(t.subject), _term(t.predicate), _term(t.object))
 
 
 def _rdflib_to_ox(term: Any) -> Any:
