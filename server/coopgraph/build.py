@@ -28,6 +28,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from . import config
 from .config import CANONICAL_BASE, Sources
+from .dates import date_bounds
 
 Progress = Callable[[str], None]
 
@@ -203,6 +204,7 @@ def build(
 
     progress(f"[3/{steps}] computing the OWL RL closure (owlrl)")
     graphs["inferred"] = infer(graphs["ontology"] + graphs["data"] + graphs["links"])
+    graphs["inferred"] += date_bounds(graphs["data"], base)  # dates that compare (dates.py)
 
     builds_dir = store_path.with_name(store_path.name + ".builds")
     builds_dir.mkdir(parents=True, exist_ok=True)
