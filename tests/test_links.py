@@ -34,7 +34,7 @@ from coopgraph.links import (
     verified_rows,
     write_links,
 )
-from coopgraph.namespaces import GEO, IGEO, VOID, WGS
+from coopgraph.namespaces import GEO, IGEO, SDO, VOID, WGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "links"
 TABLE = FIXTURES / "external-ids.tsv"
@@ -73,8 +73,8 @@ def test_department_row_gives_exactly_the_expected_triples(graph: Graph) -> None
     ssd = TERRITORY["seine-saint-denis"]
     geometry = URIRef(ID + "geometry/seine-saint-denis")
     assert about(graph, ssd) == {
-        (ssd, SKOS.exactMatch, WD.Q12761),
-        (ssd, SKOS.exactMatch, URIRef("https://sws.geonames.org/2975246/")),
+        (ssd, SDO.sameAs, WD.Q12761),
+        (ssd, SDO.sameAs, URIRef("https://sws.geonames.org/2975246/")),
         (ssd, IGEO.codeINSEE, Literal("93", datatype=CG.CodeDepartement)),
         (ssd, CG.iso3166Subdivision, Literal("FR-93")),
         (ssd, CG.nutsCode, Literal("FR106")),
@@ -82,6 +82,8 @@ def test_department_row_gives_exactly_the_expected_triples(graph: Graph) -> None
         (ssd, WGS.long, Literal("2.483", datatype=XSD.decimal)),
         (ssd, GEO.hasGeometry, geometry),
         (ssd, CG.evidence, evidence_of(ssd)),
+        # its country, from the row's ISO 3166-2 code (FR-93) and the France row (FR / FRA)
+        (ssd, CG.country, TERRITORY.france),
     }
     assert about(graph, geometry) == {
         (geometry, RDF.type, GEO.Geometry),
@@ -97,8 +99,8 @@ def test_department_row_gives_exactly_the_expected_triples(graph: Graph) -> None
 def test_country_row_gives_iso_codes(graph: Graph) -> None:
     france = TERRITORY.france
     assert about(graph, france) == {
-        (france, SKOS.exactMatch, WD.Q142),
-        (france, SKOS.exactMatch, URIRef("https://sws.geonames.org/3017382/")),
+        (france, SDO.sameAs, WD.Q142),
+        (france, SDO.sameAs, URIRef("https://sws.geonames.org/3017382/")),
         (france, CG.iso3166Alpha2, Literal("FR")),
         (france, CG.iso3166Alpha3, Literal("FRA")),
         (france, CG.evidence, evidence_of(france)),
@@ -108,7 +110,7 @@ def test_country_row_gives_iso_codes(graph: Graph) -> None:
 def test_organisation_rows_give_ror_homepage_archives(graph: Graph) -> None:
     afd, hcci = ACTOR.afd, ACTOR.hcci
     assert about(graph, afd) == {
-        (afd, SKOS.exactMatch, URIRef("https://ror.org/04tqhj682")),
+        (afd, SDO.sameAs, URIRef("https://ror.org/04tqhj682")),
         (afd, FOAF.homepage, URIRef("https://www.afd.fr")),
         (afd, CG.evidence, evidence_of(afd)),
     }
@@ -148,11 +150,11 @@ def test_insee_typing_by_level(graph: Graph) -> None:
 
 def test_guess_in_notes_produces_nothing(graph: Graph) -> None:
     bobigny = TERRITORY.bobigny
-    assert (bobigny, SKOS.exactMatch, WD.Q154724) not in graph
-    assert {o for o in graph.objects(bobigny, SKOS.exactMatch)} == {
+    assert (bobigny, SDO.sameAs, WD.Q154724) not in graph
+    assert {o for o in graph.objects(bobigny, SDO.sameAs)} == {
         URIRef("https://sws.geonames.org/3032179/")
     }
-    assert (ACTOR.afd, SKOS.exactMatch, WD.Q2826643) not in graph
+    assert (ACTOR.afd, SDO.sameAs, WD.Q2826643) not in graph
     assert not any(str(o).startswith(str(WD)) for o in graph.objects(ACTOR.afd, None))
     assert not any(str(o).startswith(str(WD)) for o in graph.objects(TERRITORY["hai-duong"], None))
 
@@ -198,20 +200,22 @@ def test_provenance_and_void(graph: Graph) -> None:
     for slug, count in expected.items():
         linkset = URIRef(ID + f"linkset/{slug}")
         assert (linkset, RDF.type, VOID.Linkset) in graph
-        assert (linkset, VOID.linkPredicate, SKOS.exactMatch) in graph
+        assert set(graph.objects(linkset, VOID.linkPredicate)) <= {SKOS.exactMatch, SDO.sameAs}
+        assert graph.value(linkset, VOID.linkPredicate) is not None
         assert (linkset, VOID.target, URIRef(ID + f"dataset/{slug}")) in graph
         assert graph.value(linkset, VOID.triples).toPython() == count
-    # the counts are the real number of skos:exactMatch links per target
+    # the counts are the real number of links (skos:exactMatch or schema:sameAs) per target
     prefixes = {"wikidata": str(WD), "geonames": "https://sws.geonames.org/",
                 "ror": "https://ror.org/", "un-sdg": SDG_NS}
     for slug, prefix in prefixes.items():
-        real = sum(1 for o in graph.objects(None, SKOS.exactMatch) if str(o).startswith(prefix))
+        real = sum(1 for p in (SKOS.exactMatch, SDO.sameAs) for o in graph.objects(None, p)
+                   if str(o).startswith(prefix))
         assert real == expected[slug]
 
 
 def test_another_base_rewrites_our_iris() -> None:
     g = generate_links(TABLE, MAP, base="https://example.org/cg/")
-    assert (URIRef("https://example.org/cg/id/territory/france"), SKOS.exactMatch, WD.Q142) in g
+    assert (URIRef("https://example.org/cg/id/territory/france"), SDO.sameAs, WD.Q142) in g
     assert not any(CANONICAL_BASE in str(x) for t in g for x in t)
 
 
@@ -504,7 +508,8 @@ def test_real_links_never_use_a_guess() -> None:
     for r in rows:
         guesses |= set(re.findall(r"guess:\s*(Q[0-9]+)", r.get("notes")))
     assert guesses, "the guard is vacuous: the table has no guess: QIDs"
-    linked = {str(o) for o in Graph().parse(DEFAULT_OUT).objects(None, SKOS.exactMatch)}
+    out = Graph().parse(DEFAULT_OUT)
+    linked = {str(o) for p in (SKOS.exactMatch, SDO.sameAs) for o in out.objects(None, p)}
     for qid in guesses - verified_qids:
         assert str(WD[qid]) not in linked
 
@@ -588,3 +593,33 @@ def test_fixture_dir_is_self_contained(tmp_path: Path) -> None:
     assert set(generate_links(tmp_path / "t.tsv", tmp_path / "m.tsv")) == set(
         generate_links(TABLE, MAP)
     )
+
+
+# --- link predicates and countries -------------------------------------------------------
+
+
+def test_things_are_linked_with_schema_sameas_and_concepts_with_skos_exactmatch() -> None:
+    """SKOS's exactMatch makes its subject a skos:Concept; owl:sameAs would merge our
+    resource with the Wikidata item under the closure: schema:sameAs for things."""
+    g = Graph().parse(DEFAULT_OUT)
+    concept = CANONICAL_BASE + "id/concept/"
+    assert all(str(s).startswith(concept) for s in g.subjects(SKOS.exactMatch, None))
+    assert not any(str(s).startswith(concept) for s in g.subjects(SDO.sameAs, None))
+    assert (URIRef(CANONICAL_BASE + "id/territory/paris"), SDO.sameAs, WD.Q90) in g
+    assert not list(g.triples((None, URIRef("http://www.w3.org/2002/07/owl#sameAs"), None)))
+
+
+def test_countries_come_from_the_verified_rows_of_the_reference_table() -> None:
+    g = Graph().parse(DEFAULT_OUT)
+    france = URIRef(CANONICAL_BASE + "id/territory/france")
+    for slug in ("paris", "bobigny", "saint-denis", "nanterre", "savigny-le-temple", "lille",
+                 "nord-pas-de-calais"):
+        place = URIRef(CANONICAL_BASE + "id/territory/" + slug)
+        assert (place, CG.country, france) in g, slug
+        # with provenance: the entity's evidence quotes the reference table's row
+        assert g.value(g.value(place, CG.evidence), PROV.entity) == DOC
+    # a country the graph does not hold is not added (Barcelona is in Spain: no Spain here)
+    barcelone = URIRef(CANONICAL_BASE + "id/territory/barcelone")
+    assert g.value(barcelone, CG.country) is None
+    # a country is not its own country
+    assert g.value(france, CG.country) is None

@@ -273,8 +273,9 @@ def test_property_axioms(ontology: Graph) -> None:
         (CG.output, CG.figure),
         (CG.fundedProject, SDO.fundedItem),
         (CG.location, SDO.location),
-        (CG.evidence, PROV.qualifiedDerivation),
-        (DCTERMS.source, PROV.wasDerivedFrom),
+        (CG.evidence, PROV.qualifiedInfluence),
+        (CG.hasParticipation, PROV.qualifiedAssociation),
+        (DCTERMS.source, PROV.wasInfluencedBy),
     ]
     for sub, sup in sub_properties:
         assert (sub, RDFS.subPropertyOf, sup) in ontology, (sub, sup)
@@ -575,16 +576,19 @@ def test_closure_infers_inverses_and_superproperties(inferred: Graph) -> None:
     assert (TERRITORY.matola, CG.figure, FIGURE["matola-population"]) in inferred
     assert (EVENT["rencontres-2017"], CG.figure, FIGURE.delegations) in inferred
     assert (PROJECT["adressage-matola"], SDO.location, TERRITORY.matola) in inferred
-    # provenance: dcterms:source is read as prov:wasDerivedFrom, cg:evidence as PROV
+    # provenance: dcterms:source is read as prov:wasInfluencedBy, cg:evidence as PROV's
+    # qualified influence: both hold for activities (a project) as well as entities, where
+    # PROV's derivation terms (domain prov:Entity) would not
     assert (
         ACTOR["ville-de-matola"],
-        PROV.wasDerivedFrom,
+        PROV.wasInfluencedBy,
         DOC["002_a0cfcb4bfec34250"],
     ) in inferred
     evidence = inferred.value(PROJECT["adressage-matola"], CG.evidence)
     assert evidence is not None
-    assert (PROJECT["adressage-matola"], PROV.qualifiedDerivation, evidence) in inferred
-    assert (evidence, RDF.type, PROV.Derivation) in inferred
+    assert (PROJECT["adressage-matola"], PROV.qualifiedInfluence, evidence) in inferred
+    assert (evidence, RDF.type, PROV.Influence) in inferred
+    assert (PROJECT["adressage-matola"], PROV.wasDerivedFrom, None) not in inferred
 
 
 def test_closure_infers_no_wrong_types(inferred: Graph) -> None:

@@ -841,6 +841,31 @@ CASES: list[tuple[str, str, str, str, str, str, str]] = [
      "<https://sws.geonames.org/2/> .",
      "territory:c-gn-two", "exactMatch-one-geonames", "Violation",
      "Au plus une entrée GeoNames", "At most one GeoNames entry"),
+    ("exactmatch-on-a-territory",
+     f'territory:c-exact a cg:Territory ; skos:prefLabel "A"@fr ; dcterms:source {SRC} ; '
+     "cg:administrativeLevel level:country ; "
+     "skos:exactMatch <http://www.wikidata.org/entity/Q90> .",
+     "territory:c-exact", "ExactMatchConceptShape", "Violation",
+     "skos:exactMatch relie des concepts", "use schema:sameAs"),
+    ("sameas-wikidata-page",
+     f'actor:c-sameas-page a cg:PublicBody ; skos:prefLabel "A"@fr ; dcterms:source {SRC} ; '
+     "schema:sameAs <https://www.wikidata.org/wiki/Q90> .",
+     "actor:c-sameas-page", "exactMatch-pattern", "Violation",
+     "IRI Wikidata", "a Wikidata"),
+    ("english-label-missing",
+     f'actor:c-no-en a cg:PublicBody ; skos:prefLabel "Seulement en français"@fr ; '
+     f"dcterms:source {SRC} .",
+     "actor:c-no-en", "prefLabel-en", "Violation",
+     "libellé @en", "exactly one @en label"),
+    ("english-label-missing-on-a-participation",
+     'participation:c-no-en a cg:Participation ; skos:prefLabel "Participation"@fr .',
+     "participation:c-no-en", "prefLabel-en", "Violation",
+     "libellé @en", "exactly one @en label"),
+    ("url-relative",
+     f'actor:c-url a cg:PublicBody ; skos:prefLabel "A"@fr ; dcterms:source {SRC} ; '
+     'schema:url "platforma-dev.eu"^^xsd:anyURI .',
+     "actor:c-url", "url-absolute", "Violation",
+     "URL absolue", "absolute URL"),
     ("homepage-literal",
      f'actor:c-homepage a cg:PublicBody ; skos:prefLabel "A"@fr ; dcterms:source {SRC} ; '
      'foaf:homepage "www.example.org" .',
@@ -947,6 +972,16 @@ NEGATIVE: list[tuple[str, str, str, str]] = [
      f'actor:n-working-group a cg:NetworkBody ; skos:prefLabel "A"@fr ; '
      f"org:unitOf actor:reseau-test-commission ; dcterms:source {SRC} .",
      "actor:n-working-group", "networkBody-unitOf-network"),
+    ("exactmatch-on-a-concept",
+     "level:country skos:exactMatch <http://www.wikidata.org/entity/Q6256> .",
+     "level:country", "ExactMatchConceptShape"),
+    ("url-absolute",
+     f'actor:n-url a cg:PublicBody ; skos:prefLabel "A"@fr , "A"@en ; dcterms:source {SRC} ; '
+     'schema:url "http://platforma-dev.eu/fr/connect"^^xsd:anyURI .',
+     "actor:n-url", "url-absolute"),
+    ("english-label-present",
+     f'actor:n-en a cg:PublicBody ; skos:prefLabel "Ville"@fr , "Town"@en ; dcterms:source {SRC} .',
+     "actor:n-en", "prefLabel-en"),
     ("integer-amount",
      'funding:n-amount a schema:MonetaryAmount ; schema:value 1500000 ; schema:currency "EUR" .',
      "funding:n-amount", "amount-value-number"),

@@ -28,6 +28,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from . import builds, config
 from .config import CANONICAL_BASE, Sources
+from .dates import date_bounds
 from .store import open_store
 
 Progress = Callable[[str], None]
@@ -198,6 +199,7 @@ def _build(
 
     progress(f"[3/{steps}] computing the OWL RL closure (owlrl)")
     graphs["inferred"] = infer(graphs["ontology"] + graphs["data"] + graphs["links"])
+    graphs["inferred"] += date_bounds(graphs["data"], base)  # dates that compare (dates.py)
 
     new_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds_dir))
     progress(f"[4/{steps}] loading the named graphs into {new_dir}")

@@ -48,9 +48,14 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     try:
         main(args.query, store_path=args.store or config.default_store_path(),
-             endpoint=args.endpoint, fmt=args.format)
+             endpoint=args.endpoint, fmt=args.format, max_width=args.max_width)
     except QuerySyntaxError as exc:
-        print(f"coopgraph query: syntax error: {exc}", file=sys.stderr)
+        from .query import read_query
+        from .query_hints import misspelt_keyword
+
+        hint = misspelt_keyword(read_query(args.query))
+        print(f"coopgraph query: syntax error: {hint + '; ' if hint else ''}{exc}",
+              file=sys.stderr)
         return EXIT_INPUT
     except StoreError as exc:
         print(f"coopgraph query: {exc}", file=sys.stderr)
@@ -119,6 +124,9 @@ def parser() -> argparse.ArgumentParser:
     _store_arg(p, "query")
     p.add_argument("--endpoint", metavar="URL", help="a remote SPARQL endpoint instead")
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+    p.add_argument("--max-width", type=int, default=60, metavar="N",
+                   help="table cells wider than N characters wrap onto more lines, never cut "
+                        "(0: no wrapping; default: 60)")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("stats", help="triples per graph, instances per class, link coverage")
@@ -169,9 +177,16 @@ def _reference_markdown() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe is reported here, inside the try, not at exit
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `coopgraph stats | head`: the reader left, end quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

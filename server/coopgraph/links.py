@@ -42,7 +42,16 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
 from .config import CANONICAL_BASE, PROJECT_ROOT
-from .namespaces import GEO, IGEO, SDG, VOID, WD, WGS
+from .namespaces import GEO, IGEO, SDG, SDO, VOID, WD, WGS
+
+#: The link predicates. A concept of our vocabularies (``<base>id/concept/…``) is matched
+#: with skos:exactMatch, whose domain and range are skos:Concept. A real-world thing (a
+#: territory, an organisation, a person) is linked with schema:sameAs: SKOS would make it a
+#: concept, and owl:sameAs would make the OWL RL closure copy every statement about our
+#: resource onto the Wikidata item and back (and Wikidata often merges a territory with its
+#: authority); schema:sameAs ("a reference page that unambiguously indicates the item's
+#: identity") says what we mean and carries no OWL semantics.
+LINK_PREDICATES = (SKOS.exactMatch, SDO.sameAs)
 
 #: Where the reference table lives: beside the links it generates (``data/links/reference/``).
 DEFAULT_TABLE = PROJECT_ROOT / "data" / "links" / "reference" / "external-ids.tsv"
@@ -425,6 +434,8 @@ def bind_prefixes(graph: Graph, base: str = CANONICAL_BASE) -> None:
         "geometry": base + "id/geometry/",
         "dataset": base + "id/dataset/",
         "linkset": base + "id/linkset/",
+        "venue": base + "id/venue/",
+        "schema": str(SDO),
         "skos": str(SKOS),
         "dcterms": str(DCTERMS),
         "prov": str(PROV),
@@ -469,7 +480,8 @@ def _describe_linksets(graph: Graph, base: str) -> None:
     ours = URIRef(base + "id/dataset/coopgraph")
     doc = URIRef(base + f"id/document/{TABLE_DOCUMENT_SLUG}")
     counts = {
-        key: sum(1 for o in graph.objects(None, SKOS.exactMatch) if str(o).startswith(space))
+        key: sum(1 for p in LINK_PREDICATES for o in graph.objects(None, p)
+                 if str(o).startswith(space))
         for key, (_slug, _title, space) in TARGETS.items()
     }
     used = [k for k in TARGETS if counts[k] > 0]
@@ -487,7 +499,9 @@ def _describe_linksets(graph: Graph, base: str) -> None:
         linkset = URIRef(base + f"id/linkset/{slug}")
         graph.add((linkset, RDF.type, VOID.Linkset))
         graph.add((linkset, SKOS.prefLabel, Literal(f"Liens coopgraph → {title}", "fr")))
-        graph.add((linkset, VOID.linkPredicate, SKOS.exactMatch))
+        for predicate in LINK_PREDICATES:
+            if any(str(o).startswith(space) for o in graph.objects(None, predicate)):
+                graph.add((linkset, VOID.linkPredicate, predicate))
         graph.add((linkset, VOID.subjectsTarget, ours))
         graph.add((linkset, VOID.objectsTarget, target))
         graph.add((linkset, VOID.target, ours))
@@ -504,8 +518,10 @@ def _row_triples(
     s = URIRef(entry.iri)
     out: list[tuple[URIRef, URIRef, URIRef | Literal]] = []
 
+    predicate = SKOS.exactMatch if entry.iri.startswith(base + "id/concept/") else SDO.sameAs
+
     def link(target: str) -> None:
-        out.append((s, SKOS.exactMatch, URIRef(target)))
+        out.append((s, predicate, URIRef(target)))
 
     if qid := row.get("wikidata"):
         link(WIKIDATA_ENTITY + _check(QID_RE, qid, "Wikidata QID", where))
@@ -604,7 +620,7 @@ def generate_links(
                 raise LinkError(f"{where}: geometry IRI clash with {geometry_slugs[gslug]!r}")
             geometry_slugs[gslug] = row.name
         for _s, p, o in triples:
-            if p == SKOS.exactMatch and isinstance(o, URIRef):
+            if p in LINK_PREDICATES and isinstance(o, URIRef):
                 # Two of our entities matching one external item means a confusion
                 # (a territory and its authority, a city and its province): refuse it.
                 if o in seen_targets and seen_targets[o] != row.name:
@@ -618,10 +634,53 @@ def generate_links(
         graph.add((evidence, PROV.entity, doc))
         graph.add((evidence, cg.excerpt, Literal(row.get("evidence"))))
         linked += 1
+    for place, country in countries(rows, entries, table, base).items():
+        graph.add((URIRef(place), cg.country, URIRef(country)))
     if linked:
         _describe_table(graph, doc, cg)
         _describe_linksets(graph, base)
     return graph
+
+
+def country_code(row: Row) -> str | None:
+    """The ISO 3166-1 alpha-2 code of the country a verified place row identifies, or None.
+
+    Read only from what the row verifies: its ISO 3166-2 subdivision code (``FR-93`` → FR),
+    an INSEE code (the INSEE geographic code covers France only), or the GeoNames record it
+    quotes as evidence (GeoNames ``cities15000`` lines give the feature's country code:
+    ``(3128760 Barcelona ES)``), and only for the row's own GeoNames ID.
+    """
+    for key, value in parse_other(row.get("other"), row.name):
+        if key == "iso3166-2" and ISO_ALPHA2_RE.match(value[:2]):
+            return value[:2]
+    if row.get("insee"):
+        return "FR"
+    geonames = row.get("geonames")
+    if geonames:
+        line = r"\(" + re.escape(geonames) + r" [^()]*? ([A-Z]{2})(?: adm\d=[\w.-]+)?\)"
+        quoted = re.search(line, row.get("evidence"))
+        if quoted:
+            return quoted.group(1)
+    return None
+
+
+def countries(rows: list[Row], entries: dict[str, MapEntry], table: Path,
+              base: str) -> dict[str, str]:
+    """place IRI → country IRI, for our territories and venues (not countries themselves)
+    whose verified row identifies a country that the graph holds (a row with its ISO 3166-1
+    code). The country comes from the reference table, never from the name of the place."""
+    by_code: dict[str, str] = {}
+    places: dict[str, str] = {}
+    for row in verified_rows(rows):
+        entry = entries.get(row.name)
+        if entry is None:
+            continue
+        if iso := row.get("iso3166"):
+            by_code[iso.split("/")[0].strip()] = entry.iri
+        elif entry.iri.startswith((base + "id/territory/", base + "id/venue/")):
+            if code := country_code(row):
+                places[entry.iri] = code
+    return {iri: by_code[code] for iri, code in places.items() if code in by_code}
 
 
 def _validate_unmapped(row: Row, entry: MapEntry, where: str, base: str) -> None:

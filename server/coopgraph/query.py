@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 from typing import IO
 
+import pyoxigraph as ox
+
 from .store import QueryResult, StoreError, open_store
+from .tables import DEFAULT_MAX_WIDTH, graph_prefixes, render_table, turtle
 
 #: --format → media type asked of the engine for SELECT/ASK results.
 TABULAR = {
@@ -34,67 +37,42 @@ def read_query(arg: str) -> str:
     return arg
 
 
-def _cell(term: dict | None) -> str:
-    """A SPARQL JSON term as a short readable string."""
-    if term is None:
-        return ""
-    if term["type"] == "uri":
-        return term["value"]
-    if term["type"] == "bnode":
-        return "_:" + term["value"]
-    value = term["value"]
-    if "xml:lang" in term:
-        return f"{value}@{term['xml:lang']}"
-    return value
+def print_table(results: dict, out: IO[str], *, query: str = "",
+                max_width: int = DEFAULT_MAX_WIDTH) -> None:
+    """Render SPARQL JSON results as a readable table (see :mod:`coopgraph.tables`)."""
+    render_table(results, out, prefixes=graph_prefixes(query=query), max_width=max_width)
 
 
-def print_table(results: dict, out: IO[str]) -> None:
-    """Render SPARQL JSON results as an aligned text table."""
-    if "boolean" in results:
-        out.write(("true" if results["boolean"] else "false") + "\n")
-        return
-    variables = results["head"]["vars"]
-    rows = [[_cell(b.get(v)) for v in variables] for b in results["results"]["bindings"]]
-    widths = [max([len(v)] + [len(r[i]) for r in rows]) for i, v in enumerate(variables)]
-    widths = [min(w, 80) for w in widths]
-
-    def line(cells: list[str]) -> str:
-        return " | ".join(c[:80].ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    out.write(line(variables) + "\n")
-    out.write("-+-".join("-" * w for w in widths) + "\n")
-    for row in rows:
-        out.write(line(row) + "\n")
-    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
-
-
-def write_local(result: QueryResult, fmt: str, out: IO[str]) -> None:
+def write_local(result: QueryResult, fmt: str, out: IO[str], *, query: str = "",
+                max_width: int = DEFAULT_MAX_WIDTH) -> None:
     """Write a local result in the requested format."""
     buffer = io.BytesIO()
     if result.kind == "graph":
-        result.serialize(buffer, "text/turtle")
-        out.write(buffer.getvalue().decode("utf-8"))
+        out.write(turtle(result.triples(), graph_prefixes(query=query)))
         return
     if fmt == "table":
         result.serialize(buffer, "application/sparql-results+json")
-        print_table(json.loads(buffer.getvalue()), out)
+        print_table(json.loads(buffer.getvalue()), out, query=query, max_width=max_width)
         return
     result.serialize(buffer, TABULAR[fmt])
     out.write(buffer.getvalue().decode("utf-8"))
 
 
-def run_local(query: str, store_path: Path, fmt: str, out: IO[str]) -> None:
+def run_local(query: str, store_path: Path, fmt: str, out: IO[str],
+              max_width: int = DEFAULT_MAX_WIDTH) -> None:
     """Evaluate on the on-disk store (opened read-only) with the union default graph."""
     if not Path(store_path).exists():
         raise StoreError(f"no store at {store_path}: run `coopgraph build` first")
     store = open_store(store_path, read_only=True)
     try:
-        write_local(store.query(query, union_default_graph=True), fmt, out)
+        write_local(store.query(query, union_default_graph=True), fmt, out, query=query,
+                    max_width=max_width)
     finally:
         store.close()
 
 
-def run_remote(query: str, endpoint: str, fmt: str, out: IO[str]) -> None:
+def run_remote(query: str, endpoint: str, fmt: str, out: IO[str],
+               max_width: int = DEFAULT_MAX_WIDTH) -> None:
     """Evaluate on a remote SPARQL endpoint through SPARQLWrapper."""
     from SPARQLWrapper import CSV, JSON, TSV, TURTLE, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
@@ -107,14 +85,20 @@ def run_remote(query: str, endpoint: str, fmt: str, out: IO[str]) -> None:
         if kind in ("CONSTRUCT", "DESCRIBE"):
             client.setReturnFormat(TURTLE)
             data = client.query().convert()
-            out.write(data.decode("utf-8") if isinstance(data, bytes) else str(data))
+            text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
+            try:  # re-serialised with the graph's prefixes; as received if it does not parse
+                text = turtle(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE),
+                              graph_prefixes(query=query))
+            except SyntaxError:
+                pass
+            out.write(text)
         elif fmt in ("table", "json"):
             client.setReturnFormat(JSON)
             results = client.query().convert()
             if fmt == "json":
                 out.write(json.dumps(results, ensure_ascii=False) + "\n")
             else:
-                print_table(results, out)
+                print_table(results, out, query=query, max_width=max_width)
         else:
             client.setReturnFormat({"csv": CSV, "tsv": TSV}[fmt])
             data = client.query().convert()
@@ -126,13 +110,13 @@ def run_remote(query: str, endpoint: str, fmt: str, out: IO[str]) -> None:
 
 
 def main(query_arg: str, *, store_path: Path, endpoint: str | None, fmt: str,
-         out: IO[str] = sys.stdout) -> None:
+         out: IO[str] = sys.stdout, max_width: int = DEFAULT_MAX_WIDTH) -> None:
     """Entry point of ``coopgraph query``."""
     query = read_query(query_arg)
     if endpoint:
-        run_remote(query, endpoint, fmt, out)
+        run_remote(query, endpoint, fmt, out, max_width)
     else:
-        run_local(query, store_path, fmt, out)
+        run_local(query, store_path, fmt, out, max_width)
 
 
 def rows_as_dicts(csv_text: str) -> list[dict[str, str]]:

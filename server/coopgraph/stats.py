@@ -37,6 +37,7 @@ PREFIXES = """
 PREFIX cg: <{cg}>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX igeo: <http://rdf.insee.fr/def/geo#>
+PREFIX schema: <http://schema.org/>
 """
 
 #: family name → class whose instances (asserted or inferred) form the family.
@@ -60,7 +61,8 @@ def compute(store: Store, base: str | None = None) -> Stats:
         query = prefixes + (
             "SELECT (COUNT(DISTINCT ?e) AS ?total) (COUNT(DISTINCT ?l) AS ?linked) WHERE { "
             f"?e a {cls} . FILTER(isIRI(?e)) "
-            "OPTIONAL { ?e ?p ?x . FILTER(?p IN (skos:exactMatch, igeo:codeINSEE)) "
+            "OPTIONAL { ?e ?p ?x . "
+            "FILTER(?p IN (schema:sameAs, skos:exactMatch, igeo:codeINSEE)) "
             "BIND(?e AS ?l) } }"
         )
         row = next(store.query(query).rows())
