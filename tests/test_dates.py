@@ -9,7 +9,6 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from coopgraph.build import _quads
 from coopgraph.config import PROJECT_ROOT
 from coopgraph.dates import bound_properties, bounds, date_bounds
 from coopgraph.namespaces import CG, sparql_prefixes
@@ -79,7 +78,7 @@ def run(query: str) -> list[dict[str, str]]:
     """Evaluate with pyoxigraph (as the server does) over the data plus its date bounds."""
     store = ox.Store()
     graph = curated() + date_bounds(curated())
-    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in _quads(graph, "urn:x:g"))
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     rows = store.query(sparql_prefixes() + query)
     return [{v.value: row[v].value for v in rows.variables if row[v] is not None} for row in rows]
 

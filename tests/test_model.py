@@ -13,7 +13,6 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from coopgraph.build import _quads
 from coopgraph.config import CANONICAL_BASE, PROJECT_ROOT
 from coopgraph.dates import date_bounds
 from coopgraph.namespaces import CG, ORG, SDO, sparql_prefixes
@@ -46,7 +45,8 @@ def ask(query: str) -> list[dict[str, str]]:
     """pyoxigraph over data + links + date bounds (what the server answers, minus OWL RL)."""
     store = ox.Store()
     graph = with_links() + date_bounds(curated())
-    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in _quads(graph, "urn:x:g"))
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES,
+               to_graph=ox.NamedNode("urn:x:g"))
     rows = store.query(sparql_prefixes() + query, use_default_graph_as_union=True)
     return [{v.value: row[v].value for v in rows.variables if row[v] is not None}
             for row in rows]

@@ -15,6 +15,7 @@ import pytest
 from coopgraph.build import build
 from coopgraph.config import CANONICAL_BASE, Sources
 from coopgraph.query_hints import misspelt_keyword
+from coopgraph.store import NamedNode, Triple
 from coopgraph.tables import compact, graph_prefixes, render_table, turtle
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build"
@@ -67,12 +68,12 @@ def test_a_query_prefix_is_used_for_compaction() -> None:
 
 
 def test_turtle_declares_only_the_prefixes_it_uses() -> None:
-    triple = ox.Triple(ox.NamedNode(CD93), ox.NamedNode(CANONICAL_BASE + "ontology#governs"),
-                       ox.NamedNode(CANONICAL_BASE + "id/territory/seine-saint-denis"))
+    triple = Triple(NamedNode(CD93), NamedNode(CANONICAL_BASE + "ontology#governs"),
+                    NamedNode(CANONICAL_BASE + "id/territory/seine-saint-denis"))
     text = turtle([triple], graph_prefixes(CANONICAL_BASE))
     assert "actor:cd93 cg:governs territory:seine-saint-denis" in text
     assert "@prefix actor:" in text and "@prefix id:" not in text
-    assert ox.Store() is not None and list(ox.parse(text.encode(), format=ox.RdfFormat.TURTLE))
+    assert list(ox.parse(text.encode(), format=ox.RdfFormat.TURTLE))
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import IO
 
-import pyoxigraph as ox
+from rdflib import Graph
 
 from .store import QueryResult, StoreError, open_store
-from .tables import DEFAULT_MAX_WIDTH, graph_prefixes, render_table, turtle
+from .tables import DEFAULT_MAX_WIDTH, graph_prefixes, render_table, turtle, turtle_graph
 
 #: --format → media type asked of the engine for SELECT/ASK results.
 TABULAR = {
@@ -87,8 +87,8 @@ def run_remote(query: str, endpoint: str, fmt: str, out: IO[str],
             data = client.query().convert()
             text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
             try:  # re-serialised with the graph's prefixes; as received if it does not parse
-                text = turtle(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE),
-                              graph_prefixes(query=query))
+                text = turtle_graph(Graph().parse(data=text, format="turtle"),
+                                    graph_prefixes(query=query))
             except SyntaxError:
                 pass
             out.write(text)

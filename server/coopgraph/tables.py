@@ -14,10 +14,12 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import IO
 
-import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib import Literal as RdfLiteral
 
 from . import config
 from .namespaces import PREFIXES
+from .store import BlankNode, Literal, NamedNode, Triple
 
 #: The kinds of entity IRIs (``<base>id/{kind}/{slug}``), each with its own prefix.
 ENTITY_KINDS = (
@@ -123,17 +125,32 @@ def render_table(results: dict, out: IO[str], *, prefixes: Mapping[str, str] | N
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
 
 
-def turtle(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> str:
+def turtle(triples: Iterable[Triple], prefixes: Mapping[str, str]) -> str:
     """CONSTRUCT/DESCRIBE answers as Turtle that declares (and uses) the graph's prefixes."""
-    triples = list(triples)
-    used = {str(t.value) for tr in triples for t in (tr.subject, tr.predicate, tr.object)
-            if isinstance(t, ox.NamedNode)}
-    used |= {tr.object.datatype.value for tr in triples if isinstance(tr.object, ox.Literal)}
-    wanted: dict[str, str] = {}
+    graph = Graph(bind_namespaces="none")
+    for tr in triples:
+        graph.add((_rdflib(tr.subject), _rdflib(tr.predicate), _rdflib(tr.object)))
+    return turtle_graph(graph, prefixes)
+
+
+def turtle_graph(graph: Graph, prefixes: Mapping[str, str]) -> str:
+    """An rdflib graph as Turtle declaring only the prefixes that compact its IRIs."""
+    used = {str(t) for triple in graph for t in triple if isinstance(t, URIRef)}
+    used |= {str(o.datatype) for o in graph.objects() if isinstance(o, RdfLiteral) and o.datatype}
     for iri in used:  # only the prefix that compacts each IRI best, so none is unused
         name = compact(iri, prefixes)
         if not name.startswith("<"):
             prefix = name.split(":", 1)[0]
-            wanted[prefix] = prefixes[prefix]
-    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=wanted)
-    return data.decode("utf-8") if data else ""
+            graph.bind(prefix, prefixes[prefix], override=True)
+    return graph.serialize(format="turtle") if len(graph) else ""
+
+
+def _rdflib(term: NamedNode | BlankNode | Literal) -> URIRef | BNode | RdfLiteral:
+    """The store's engine-neutral term as the rdflib term the Turtle serialiser takes."""
+    if isinstance(term, NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return RdfLiteral(term.value, lang=term.language)
+    return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
