@@ -43,6 +43,8 @@ bench: $(STAMP)  ## the benchmark (not part of `make test`); see docs/benchmarks
 VENDOR := server/coopgraph/web/static/vendor
 NPM_PACKAGES := @zazuko/yasgui@4.6.2 leaflet@1.9.4 world-atlas@2.0.2 topojson-client@3.1.0 \
 	cytoscape@3.35.0
+# The ISO 3166-1 alpha-3 → numeric table (the map finds countries by code) comes from Debian's
+# iso-codes package (apt-get install iso-codes).
 vendor:  ## re-fetch the vendored front-end packages from the npm registry
 	tmp=$$(mktemp -d) && cd $$tmp && echo '{"private":true}' > package.json \
 	&& npm install --silent --no-audit --no-fund --ignore-scripts $(NPM_PACKAGES) \
@@ -78,6 +80,10 @@ vendor:  ## re-fetch the vendored front-end packages from the npm registry
 	   'DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,' \
 	   'OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.' \
 	   > $(VENDOR)/yasgui/LICENSE \
+	&& mkdir -p $(VENDOR)/iso-codes && cp /usr/share/doc/iso-codes/copyright $(VENDOR)/iso-codes/LICENSE \
+	&& python3 -c 'import json; d = json.load(open("/usr/share/iso-codes/json/iso_3166-1.json")); \
+	   json.dump({c["alpha_3"]: c["numeric"] for c in d["3166-1"]}, \
+	   open("$(VENDOR)/iso-codes/alpha3-numeric.json", "w"), sort_keys=True, separators=(",", ":"))' \
 	&& rm -rf $$tmp && du -sh $(VENDOR)
 
 clean:
