@@ -30,6 +30,10 @@ SHORT = {
     "http://www.w3.org/2001/XMLSchema#": "xsd:",
     "http://www.w3.org/ns/shacl#": "sh:",
     "http://rdf.insee.fr/def/geo#": "igeo:",
+    "http://www.opengis.net/ont/geosparql#": "geo:",
+    "http://www.w3.org/2003/01/geo/wgs84_pos#": "wgs:",
+    "http://www.w3.org/ns/dcat#": "dcat:",
+    "http://rdfs.org/ns/void#": "void:",
 }
 
 

@@ -10,10 +10,29 @@ window.CoopMap = (function () {
         fetch("/static/vendor/world-atlas/countries-110m.json").then(function (r) { return r.json(); }),
         fetch("/static/vendor/iso-codes/alpha3-numeric.json").then(function (r) { return r.json(); }),
       ]).then(function (both) {
-        return {world: topojson.feature(both[0], both[0].objects.countries), numeric: both[1]};
+        const world = topojson.feature(both[0], both[0].objects.countries);
+        world.features.forEach(unwrapFeature);
+        return {world: world, numeric: both[1]};
       });
     }
     return atlas;
+  }
+  /* Rings that cross the antimeridian (Fiji, Russia, Antarctica) jump by ~360° of longitude;
+     made continuous, Leaflet no longer draws a line across the whole world. */
+  function unwrap(ring) {
+    let offset = 0;
+    for (let i = 1; i < ring.length; i++) {
+      const jump = ring[i][0] + offset - ring[i - 1][0];
+      if (jump > 180) offset -= 360;
+      else if (jump < -180) offset += 360;
+      ring[i] = [ring[i][0] + offset, ring[i][1]];
+    }
+  }
+  function unwrapFeature(f) {
+    const g = f.geometry;
+    if (!g) return;
+    const polygons = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+    polygons.forEach(function (poly) { poly.forEach(unwrap); });
   }
   function create(el) {
     const map = L.map(el, {worldCopyJump: false, attributionControl: true, minZoom: 1});
@@ -41,7 +60,7 @@ window.CoopMap = (function () {
           if (bounds.length) {
             let b = bounds[0];
             bounds.forEach(function (x) { b = b.extend(x); });
-            map.fitBounds(b, {maxZoom: 5, padding: [20, 20]});
+            map.fitBounds(b, {maxZoom: 4, padding: [20, 20]});
           }
           return bounds.length;
         },

@@ -341,11 +341,14 @@
     });
     if (cy) cy.destroy();
     cy = cytoscape({container: $("view-network"), elements: elements,
-      layout: {name: "cose", animate: false},
+      layout: {name: "cose", animate: false, nodeRepulsion: function () { return 12000; },
+        idealEdgeLength: function () { return 70; }, padding: 30},
       style: [
-        {selector: "node", style: {label: "data(label)", "font-size": 10, "text-wrap": "wrap",
-          "text-max-width": 120, "background-color": "#2f7bd1", width: 14, height: 14}},
-        {selector: "edge", style: {label: "data(label)", "font-size": 8, color: "#5b6474",
+        {selector: "node", style: {label: "data(label)", "font-size": 10, "text-wrap": "ellipsis",
+          "text-max-width": 160, "background-color": "#2f7bd1", width: 14, height: 14,
+          "text-background-color": "#fff", "text-background-opacity": 0.8}},
+        {selector: "edge", style: {label: "data(label)", "font-size": 7, color: "#5b6474",
+          "text-rotation": "autorotate",
           "curve-style": "bezier", "target-arrow-shape": "triangle", width: 1,
           "line-color": "#9aa6b8", "target-arrow-color": "#9aa6b8"}}]});
     cy.on("tap", "node", function (evt) { window.location.href = local(evt.target.id()); });
