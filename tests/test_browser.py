@@ -84,8 +84,11 @@ def page(browser, curated_site: LiveServer):  # noqa: F811, ANN001, ANN201
     watch.check()
 
 
-def shot(page, name: str) -> None:  # noqa: ANN001
+def shot(page, name: str, element: str | None = None) -> None:  # noqa: ANN001
+    """A screenshot of the viewport, scrolled to ``element`` if given."""
     ARTIFACTS.mkdir(exist_ok=True)
+    if element:
+        page.locator(element).scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
@@ -105,19 +108,19 @@ def test_home_then_workbench_examples_map_network_resource(page, curated_site) -
     assert "query=" in page.url  # the query is kept in the URL
     first = page.locator("#results tbody tr").first.locator("a").first
     assert not first.inner_text().startswith("http")  # IRIs show their labels
-    shot(page, "workbench-table-fr")
+    shot(page, "workbench-table-fr", "#results")
     page.locator('.views [data-view="map"]').click()
     page.wait_for_function(
         "Number(document.getElementById('view-map').dataset.countries || 0) >= 3")
     assert page.locator("#view-map path.leaflet-interactive").count() > 100  # the base map
-    shot(page, "workbench-map-fr")
+    shot(page, "workbench-map-fr", "#view-map")
 
     # CD93's networks: the network view
     page.locator('.load-example[data-name="01-cd93-networks"]').click()
     page.wait_for_selector("#results table tbody tr")
     page.locator('.views [data-view="network"]').click()
     page.wait_for_function("window.coopNetwork && window.coopNetwork.nodes().length > 3")
-    shot(page, "workbench-network-fr")
+    shot(page, "workbench-network-fr", "#view-network")
 
     # sorting by a column
     page.locator('.views [data-view="table"]').click()
@@ -153,6 +156,16 @@ def test_language_switch_and_english_pages(page, curated_site) -> None:  # noqa:
     page.locator('.load-example[data-name="08-partner-countries"]').click()
     page.wait_for_selector("#results table tbody tr")
     shot(page, "workbench-en")
+    page.locator('.views [data-view="chart"]').click()  # counts per country: a bar chart
+    assert page.locator("#view-chart .bar-row").count() == page.locator(
+        "#results tbody tr").count()
+    shot(page, "workbench-chart-en", "#view-chart")
+    page.locator('.load-example[data-name="09-timeline"]').click()
+    page.wait_for_selector("#results table tbody tr")
+    page.locator('.views [data-view="timeline"]').click()
+    years = page.locator("#view-timeline li.year").all_inner_texts()
+    assert len(years) > 3 and years == sorted(years)
+    shot(page, "workbench-timeline-en", "#view-timeline")
     page.goto(curated_site.url + "/ontology")
     page.wait_for_function("window.coopDiagram && window.coopDiagram.nodes().length > 10")
     shot(page, "ontology-en")

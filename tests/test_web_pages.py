@@ -145,6 +145,9 @@ def test_unknown_iris_answer_404(curated_site: LiveServer) -> None:
         plain = get(curated_site, "/id/actor/no-such-actor", accept)
         assert plain.status_code == 404 and plain.headers["Content-Type"].startswith("text/plain")
     assert get(curated_site, "/id/actor/no-such-actor.ttl", "text/turtle").status_code == 404
+    for path in ("/id/a%20b", "/id/a%3Eb", "/id/a%22b", "/graph/x%3Cy"):  # not IRIs at all
+        assert get(curated_site, path).status_code == 404, path
+        assert get(curated_site, path, "text/turtle").status_code == 404, path
     assert get(curated_site, "/graph/no-such-graph").status_code == 404
 
 

@@ -61,6 +61,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "map": {"fr": "Carte", "en": "Map"},
     "network": {"fr": "Réseau", "en": "Network"},
     "chart": {"fr": "Diagramme", "en": "Chart"},
+    "timeline": {"fr": "Frise", "en": "Timeline"},
     "download": {"fr": "Télécharger", "en": "Download"},
     "share": {"fr": "L'adresse de cette page garde la requête.",
               "en": "This page's address keeps the query."},

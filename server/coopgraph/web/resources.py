@@ -64,8 +64,14 @@ def rdf_choice() -> str:
 
 
 def exists(iri: str) -> bool:
-    """Does the graph say anything about ``iri`` (as subject or object)?"""
-    ref = reads.iri(iri)
+    """Does the graph say anything about ``iri`` (as subject or object)?
+
+    A path that cannot be an IRI (a space, ``<``, ``>``…) names nothing: False.
+    """
+    try:
+        ref = reads.iri(iri)
+    except ValueError:
+        return False
     return bool(reads.select(
         f"SELECT ?x WHERE {{ {{ {ref} ?p ?x }} UNION {{ ?x ?p {ref} }} }} LIMIT 1"))
 
@@ -128,7 +134,10 @@ def resource(rest: str) -> Response:
 def named_graph(rest: str) -> Response:
     """A named graph IRI: a page with its size and classes, or 303 to the Graph Store."""
     iri = current_app.config["BASE"] + "graph/" + rest
-    ref = reads.iri(iri)
+    try:
+        ref = reads.iri(iri)
+    except ValueError:
+        return not_found(iri)
     count = reads.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ref} {{ ?s ?p ?o }} }}")
     triples = int(count[0]["n"]["value"]) if count else 0
     if not triples:

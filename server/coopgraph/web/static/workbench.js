@@ -73,7 +73,7 @@
     try { const j = JSON.parse(body); message = j.message || j.error || body; } catch (e) { /* text */ }
     const why = {400: page.lang === "fr" ? "Requête invalide" : "Invalid query",
       403: page.lang === "fr" ? "Requête refusée" : "Query refused",
-      413: page.lang === "fr" ? "Requête trop grande" : "Query too large",
+      413: page.lang === "fr" ? "Requête ou résultat trop grand" : "Query or result too large",
       503: page.lang === "fr" ? "Délai dépassé ou serveur occupé" : "Time limit reached or server busy",
       504: page.lang === "fr" ? "Délai dépassé" : "Time limit reached"}[status] || S.error;
     return why + " (HTTP " + status + ") : " + message;
@@ -265,7 +265,13 @@
       });
     });
     const other = state.vars.filter(function (v) { return numeric.indexOf(v) < 0; });
-    return numeric.length === 1 && other.length >= 1 ? {value: numeric[0], label: other} : null;
+    return numeric.length >= 1 && other.length >= 1 ? {values: numeric, label: other} : null;
+  }
+  const DATES = /#(date|dateTime|gYear|gYearMonth)$/;
+  function dateColumn() {
+    return state.vars.find(function (v) {
+      return state.rows.some(function (r) { return r[v] && r[v].datatype && DATES.test(r[v].datatype); });
+    });
   }
   function enableViews() {
     document.querySelector(".views").hidden = false;
@@ -273,6 +279,7 @@
     btn("map").disabled = !(coordinates().length || state.iris.length);
     btn("network").disabled = networkEdges().length === 0;
     btn("chart").disabled = !chartColumns();
+    btn("timeline").disabled = !dateColumn();
   }
   document.querySelectorAll(".views button").forEach(function (b) {
     b.addEventListener("click", function () { selectView(b.dataset.view); });
@@ -281,10 +288,11 @@
     document.querySelectorAll(".views button").forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.dataset.view === name));
     });
-    ["table", "map", "network", "chart"].forEach(function (v) { $("view-" + v).hidden = v !== name; });
+    ["table", "map", "network", "chart", "timeline"].forEach(function (v) { $("view-" + v).hidden = v !== name; });
     if (name === "map") drawMap();
     if (name === "network") drawNetwork();
     if (name === "chart") drawChart();
+    if (name === "timeline") drawTimeline();
   }
   function rowHtml(row) {
     return state.vars.filter(function (v) { return row[v]; }).map(function (v) {
@@ -355,30 +363,78 @@
     window.coopNetwork = cy;
   }
 
-  /* ---- bar chart for aggregates (plain HTML bars) ---- */
+  /* ---- bar chart for aggregates (plain HTML bars, one colour per numeric column) ---- */
+  const COLOURS = ["#2f7bd1", "#d1822f", "#3c9a5f", "#8e4fb8"];
   function drawChart() {
     const cols = chartColumns();
-    const max = Math.max.apply(null, state.rows.map(function (r) { return Number(r[cols.value].value); }));
+    const max = {};
+    cols.values.forEach(function (v) {
+      max[v] = Math.max.apply(null, state.rows.map(function (r) { return Number(r[v].value); })) || 1;
+    });
     const box = document.createElement("div");
-    box.style.padding = "1em";
-    state.rows.forEach(function (r) {
-      const n = Number(r[cols.value].value);
+    box.className = "chart";
+    const legend = document.createElement("p");
+    cols.values.forEach(function (v, i) {
+      const key = document.createElement("span");
+      key.className = "badge";
+      key.style.cssText = "color:#fff;background:" + COLOURS[i % COLOURS.length];
+      key.textContent = v;
+      legend.appendChild(key);
+    });
+    box.appendChild(legend);
+    state.rows.slice(0, 200).forEach(function (r) {
       const name = cols.label.map(function (v) {
         const t = r[v];
         return !t ? "" : t.type === "uri" ? (pickLabel(state.labels, t.value) || t.value) : t.value;
-      }).filter(Boolean).join(" · ");
+      }).filter(function (x, i, all) { return x && all.indexOf(x) === i; }).join(" · ");
       const line = document.createElement("div");
-      line.style.cssText = "display:grid;grid-template-columns:22em 1fr;gap:.5em;margin:.15em 0";
+      line.className = "bar-row";
       const label = document.createElement("span");
       label.textContent = name;
-      const bar = document.createElement("span");
-      bar.style.cssText = "background:#2f7bd1;color:#fff;padding:0 .3em;white-space:nowrap;width:" +
-        Math.max(2, 100 * n / (max || 1)) + "%";
-      bar.textContent = String(n);
-      line.append(label, bar);
+      const bars = document.createElement("span");
+      cols.values.forEach(function (v, i) {
+        const n = Number(r[v].value);
+        const bar = document.createElement("span");
+        bar.className = "bar";
+        bar.style.cssText = "background:" + COLOURS[i % COLOURS.length] + ";width:" +
+          Math.max(2, 100 * n / max[v]) + "%";
+        bar.textContent = String(n);
+        bar.title = v + " = " + n;
+        bars.appendChild(bar);
+      });
+      line.append(label, bars);
       box.appendChild(line);
     });
     $("view-chart").replaceChildren(box);
+  }
+
+  /* ---- timeline: the rows in date order, grouped by year ---- */
+  function drawTimeline() {
+    const column = dateColumn();
+    const dated = state.rows.filter(function (r) { return r[column]; }).slice().sort(function (a, b) {
+      return a[column].value < b[column].value ? -1 : a[column].value > b[column].value ? 1 : 0;
+    });
+    const list = document.createElement("ol");
+    list.className = "timeline";
+    let year = null;
+    dated.forEach(function (row) {
+      const y = row[column].value.slice(0, 4);
+      if (y !== year) {
+        year = y;
+        const head = document.createElement("li");
+        head.className = "year";
+        head.textContent = y;
+        list.appendChild(head);
+      }
+      const item = document.createElement("li");
+      const when = document.createElement("time");
+      when.textContent = row[column].value;
+      const what = document.createElement("span");
+      what.innerHTML = rowHtml(Object.assign({}, row, {[column]: undefined}));
+      item.append(when, what);
+      list.appendChild(item);
+    });
+    $("view-timeline").replaceChildren(list);
   }
 
   /* ---- the query kept in the URL ---- */
