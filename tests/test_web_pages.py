@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import LiveServer, start_server
+from conftest import ADMIN_TOKEN, LiveServer, start_server
 from markupsafe import escape
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
@@ -66,6 +66,28 @@ def test_home_says_what_the_graph_holds_and_how_to_query_it(curated_site: LiveSe
     for link in ('href="/query"', 'href="/ontology"', 'href="/validate"',
                  'href="/.well-known/sparql-examples"'):
         assert link in html
+
+
+def test_home_follows_writes_and_counts_contributions(writable_server: LiveServer) -> None:
+    """The numbers are cached per store version: a write shows on the next request."""
+    def territories_and_contributions() -> tuple[int, int]:
+        html = get(writable_server, "/").text
+        count = re.search(r'<a href="/ontology#Territory">[^<]*</a></td><td class="num">(\d+)<',
+                          html)
+        contributions = re.search(r'<dd id="contributions">(\d+)</dd>', html)
+        assert count and contributions, html
+        return int(count.group(1)), int(contributions.group(1))
+
+    assert territories_and_contributions() == (2, 0)
+    assert territories_and_contributions() == (2, 0)  # cached, same answer
+    r = requests.post(
+        writable_server.url + "/update", timeout=30,
+        data=(f"INSERT DATA {{ GRAPH <{BASE}graph/contribution/t1> {{ "
+              f"<{BASE}id/territory/bobigny> a <{BASE}ontology#Territory> }} }}").encode(),
+        headers={"Content-Type": "application/sparql-update",
+                 "Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert r.status_code == 204, r.text
+    assert territories_and_contributions() == (3, 1)
 
 
 def test_language_from_accept_language_switch_and_cookie(curated_site: LiveServer) -> None:

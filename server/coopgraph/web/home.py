@@ -1,6 +1,7 @@
 """``/``: what the graph holds and where to go next (workbench, ontology, validator, endpoint).
 
-Every number comes from the store at request time, read through the executor's limits.
+Every number comes from the store, read through the executor's limits, once per store
+version (:func:`reads.cached`).
 """
 
 from __future__ import annotations
@@ -64,13 +65,17 @@ def last_build() -> str | None:
     return f"{when:%Y-%m-%d %H:%M} UTC ({real.name})"
 
 
+def _numbers(base: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]],
+                                 dict[str, dict[str, str]], list[tuple[str, int]]]:
+    classes = class_counts(base)
+    return classes, graph_counts(), fetch_labels(c for c, _ in classes), link_coverage(base)
+
+
 @bp.route("/", methods=["GET"])
 def home() -> str:
     """The home page."""
     base = current_app.config["BASE"]
-    classes = class_counts(base)
-    graphs = graph_counts()
-    labels = fetch_labels(c for c, _ in classes)
+    classes, graphs, labels, coverage = reads.cached("home", lambda: _numbers(base))
     contribution_prefix = base + "graph/contribution/"
     contributions = [g for g, _ in graphs if g.startswith(contribution_prefix)]
     endpoint = request.url_root + "sparql"
@@ -78,7 +83,7 @@ def home() -> str:
         "home.html",
         classes=[(c, label(c, labels), n) for c, n in classes],
         graphs=graphs,
-        coverage=link_coverage(base),
+        coverage=coverage,
         build=last_build(),
         contributions=len(contributions),
         endpoint=endpoint,

@@ -1,6 +1,7 @@
 """``/ontology``: the ontology documented from the ontology and shapes graphs of the store.
 
-Generated at request time (so it always matches the build being served): every class and
+Generated from the store (so it always matches the build being served; cached per store
+version): every class and
 property of ``cg:`` with its labels and definitions in both languages, domain and range, the
 SHACL shapes that constrain it, and a diagram of the classes (cytoscape). The ontology IRIs
 ``<base>ontology#Term`` are anchors of this page. Machines get the ontology graph by 303 to
@@ -15,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template
 
 from . import reads
-from .i18n import pick
+from .i18n import lang, pick
 from .labels import fetch_labels, label, local_href
 from .resources import MEDIA_SUFFIX, SUFFIXES, rdf_choice, wants_html
 
@@ -137,7 +138,7 @@ def ontology() -> Response:
         response = redirect("/ontology" + MEDIA_SUFFIX[rdf_choice()], code=303)
         response.headers["Vary"] = "Accept"
         return response
-    body = render_template("ontology.html", **page_data())
+    body = render_template("ontology.html", **reads.cached("ontology:" + lang(), page_data))
     return Response(body, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
 
 

@@ -9,11 +9,14 @@ always Oxigraph's (in the worker); this module only decodes the serialised answe
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import current_app
 
 from .service import service
+
+T = TypeVar("T")
 
 #: One binding: ``{"type": "uri"|"literal"|"bnode", "value": …, "xml:lang"?, "datatype"?}``.
 Binding = dict[str, str]
@@ -47,3 +50,22 @@ def iri(value: str) -> str:
     if any(c in value for c in '<>"{}|^`\\ \n\t'):
         raise ValueError(f"not an IRI: {value!r}")
     return f"<{value}>"
+
+
+def cached(key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per store version (writes through the app bump the version).
+
+    Why: the home page and the ontology documentation scan much of the store; their answer
+    only changes when the store does. Computed outside the lock (two requests may both
+    compute; the answers are the same).
+    """
+    svc = service()
+    version = svc.version
+    with svc.cache_lock:
+        hit = svc.cache.get("pages:" + key)
+    if hit and hit[0] == version:
+        return hit[1]
+    value = compute()
+    with svc.cache_lock:
+        svc.cache["pages:" + key] = (version, value)
+    return value
