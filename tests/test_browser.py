@@ -9,13 +9,13 @@ tests/artifacts/ (git-ignored) for people to look at.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import LiveServer
+from playwright.sync_api import sync_playwright
 from test_web_pages import curated_site  # noqa: F401 - the shared server fixture
 
 CHROMIUM = "/usr/bin/chromium"
@@ -23,8 +23,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+if not Path(CHROMIUM).exists():
     pytest.fail("chromium is missing: apt-get install chromium (.ci/run does it)",
                 pytrace=False)
 
@@ -64,7 +63,7 @@ class Watch:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
+    with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield chromium
         chromium.close()
