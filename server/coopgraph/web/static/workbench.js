@@ -429,8 +429,29 @@
       const item = document.createElement("li");
       const when = document.createElement("time");
       when.textContent = row[column].value;
+      /* one line: the first resource (its label, linked), then the other values */
+      const main = state.vars.find(function (v) { return row[v] && row[v].type === "uri"; });
+      const shown = [];
       const what = document.createElement("span");
-      what.innerHTML = rowHtml(Object.assign({}, row, {[column]: undefined}));
+      if (main) {
+        const a = document.createElement("a");
+        a.href = local(row[main].value);
+        a.textContent = pickLabel(state.labels, row[main].value) || row[main].value;
+        shown.push(a.textContent);
+        what.appendChild(a);
+      }
+      const rest = state.vars.filter(function (v) {
+        return v !== column && v !== main && row[v] && row[v].value !== y;
+      }).map(function (v) {
+        const t = row[v];
+        return t.type === "uri" ? (pickLabel(state.labels, t.value) || t.value) : t.value;
+      }).filter(function (text) { return shown.indexOf(text) < 0; });
+      if (rest.length) {
+        const more = document.createElement("span");
+        more.className = "muted";
+        more.textContent = (main ? " — " : "") + rest.join(" · ");
+        what.appendChild(more);
+      }
       item.append(when, what);
       list.appendChild(item);
     });
