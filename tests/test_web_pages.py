@@ -151,6 +151,12 @@ def test_place_page_has_a_map_and_territory_links_work(curated_site: LiveServer)
     assert turtle.url.endswith("/id/territory/matola.ttl") and turtle.status_code == 200
 
 
+def test_insee_codes_are_shown_with_the_external_links(curated_site: LiveServer) -> None:
+    html = get(curated_site, "/id/territory/bobigny").text
+    external = html.split('<ul id="external">', 1)[1].split("</ul>", 1)[0]
+    assert "INSEE : <code>93008</code>" in external
+
+
 def test_source_document_page_shows_its_text(curated_site: LiveServer) -> None:
     html = get(curated_site, "/id/document/002_a0cfcb4bfec34250").text
     text = (PROJECT_ROOT / "data/sources/002_a0cfcb4bfec34250.txt").read_text("utf-8")

@@ -47,6 +47,7 @@ EXTERNAL = {
     "www.wikidata.org": "Wikidata", "sws.geonames.org": "GeoNames", "ror.org": "ROR",
     "metadata.un.org": "UN SDG", "rdf.insee.fr": "INSEE", "id.insee.fr": "INSEE",
 }
+INSEE_CODE = "http://rdf.insee.fr/def/geo#codeINSEE"
 DOCUMENT_FILE = re.compile(r"^[\w.-]+\.txt$")
 
 
@@ -226,6 +227,8 @@ def page_data(iri: str) -> dict[str, object]:
                 name = EXTERNAL.get(host, host)
                 if (name, o["value"]) not in external:
                     external.append((name, o["value"]))
+        elif r["p"]["value"] == INSEE_CODE and ("INSEE", o["value"]) not in external:
+            external.append(("INSEE", o["value"]))  # a code (a literal), not a link
     sources: OrderedDict[str, dict[str, object]] = OrderedDict()
     for r in evidence:
         doc = r["doc"]["value"]
