@@ -59,7 +59,7 @@ def test_home_says_what_the_graph_holds_and_how_to_query_it(curated_site: LiveSe
                              html))
     assert int(counts["Territory"]) > 10 and int(counts["LocalGovernment"]) > 5
     for kind in ("ontology", "shapes", "data", "links", "inferred"):
-        assert f"<code>{BASE}graph/{kind}</code>" in html
+        assert f'<a href="/graph/{kind}"><code>{BASE}graph/{kind}</code></a>' in html
     assert "Wikidata" in html and "GeoNames" in html and "INSEE" in html
     assert curated_site.url + "/sparql" in html  # the endpoint URL
     assert "SPARQLWrapper" in html and "library(httr)" in html and "curl " in html

@@ -11,7 +11,7 @@ import datetime as dt
 from flask import Blueprint, current_app, render_template, request
 
 from . import reads
-from .labels import fetch_labels, label
+from .labels import fetch_labels, label, local_href
 from .service import service
 
 bp = Blueprint("home", __name__)
@@ -82,7 +82,7 @@ def home() -> str:
     return render_template(
         "home.html",
         classes=[(c, label(c, labels), n) for c, n in classes],
-        graphs=graphs,
+        graphs=[(g, local_href(g), n) for g, n in graphs],
         coverage=coverage,
         build=last_build(),
         contributions=len(contributions),
