@@ -418,10 +418,12 @@ def test_unexpected_error_is_500_without_traceback(make_server, tiny_store, capl
 
 def test_browser_gets_a_query_page_programs_get_turtle(live_server):
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    page = requests.get(live_server.endpoint(), headers={"Accept": browser}, timeout=10)
-    assert page.status_code == 200
-    assert page.headers["Content-Type"].startswith("text/html")
-    assert '<form method="get"' in page.text and 'name="query"' in page.text
+    page = requests.get(live_server.endpoint(), headers={"Accept": browser}, timeout=10,
+                        allow_redirects=False)
+    assert page.status_code == 303 and page.headers["Location"].endswith("/query")
+    workbench = requests.get(live_server.endpoint(), headers={"Accept": browser}, timeout=10)
+    assert workbench.url.endswith("/query") and workbench.status_code == 200
+    assert workbench.headers["Content-Type"].startswith("text/html")
     for accept in ("*/*", "text/turtle, text/html;q=0.5"):
         r = requests.get(live_server.endpoint(), headers={"Accept": accept}, timeout=10)
         assert r.headers["Content-Type"].startswith("text/turtle"), accept
