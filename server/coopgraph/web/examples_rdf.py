@@ -10,6 +10,7 @@ or JSON-LD (or any RDF syntax) by content negotiation.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -71,7 +72,7 @@ def sparql_examples() -> Response:
         data = ox.serialize([ox.Quad(t.subject, t.predicate, t.object) for t in triples],
                             format=fmt)
     else:
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if media_type in ("text/turtle", "application/rdf+xml"):
             kwargs["prefixes"] = {"sh": SH, "rdfs": RDFS, "schema": SCHEMA,
                                   "dcterms": DCTERMS}

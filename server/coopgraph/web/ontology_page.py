@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import reads
 from .i18n import lang, pick
@@ -132,7 +133,7 @@ def page_data() -> dict[str, Any]:
 
 
 @bp.route("/ontology", methods=["GET", "HEAD"])
-def ontology() -> Response:
+def ontology() -> WerkzeugResponse:
     """The documentation page, or 303 to the ontology graph in RDF."""
     if not wants_html():
         response = redirect("/ontology" + MEDIA_SUFFIX[rdf_choice()], code=303)

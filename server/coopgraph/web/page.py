@@ -6,7 +6,7 @@ service description in Turtle.
 
 from __future__ import annotations
 
-from flask import Response, redirect, url_for
+from flask import url_for
 
 from .negotiation import RDF_TYPES, accept_without_parameters
 
@@ -21,6 +21,5 @@ def wants_html() -> bool:
 
 def query_page(endpoint: str) -> Response:
     """303 See Other to the query workbench (``/query``), which runs queries on ``endpoint``."""
-    response = redirect(url_for("workbench.query"), code=303)
-    response.headers["Vary"] = "Accept"
-    return response
+    return Response(status=303, headers={"Location": url_for("workbench.query"),
+                                         "Vary": "Accept"})

@@ -16,9 +16,11 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..config import Sources
 from . import reads
@@ -106,7 +108,7 @@ def _rdf_response(iri: str, media_type: str) -> Response:
 
 
 @bp.route("/id/<path:rest>", methods=["GET", "HEAD"])
-def resource(rest: str) -> Response:
+def resource(rest: str) -> WerkzeugResponse:
     """An entity IRI (HTML or 303), or one of its RDF documents (``.ttl`` …)."""
     base = current_app.config["BASE"]
     for suffix, media_type in SUFFIXES.items():
@@ -132,7 +134,7 @@ def resource(rest: str) -> Response:
 
 
 @bp.route("/graph/<path:rest>", methods=["GET", "HEAD"])
-def named_graph(rest: str) -> Response:
+def named_graph(rest: str) -> WerkzeugResponse:
     """A named graph IRI: a page with its size and classes, or 303 to the Graph Store."""
     iri = current_app.config["BASE"] + "graph/" + rest
     try:
@@ -159,7 +161,7 @@ def named_graph(rest: str) -> Response:
                     headers={"Vary": "Accept"})
 
 
-def _term(binding: dict[str, str], labels: dict[str, dict[str, str]]) -> dict[str, str]:
+def _term(binding: dict[str, str], labels: dict[str, dict[str, str]]) -> dict[str, Any]:
     """A value for the template: text, link, language tag, datatype."""
     kind, value = binding["type"], binding["value"]
     if kind == "uri":
@@ -198,7 +200,7 @@ def page_data(iri: str) -> dict[str, object]:
     for r in rows:
         key = (r["p"]["value"], r["o"]["value"] + "|" + r["o"].get("xml:lang", ""))
         graphs.setdefault(key, set()).add(r["g"]["value"])
-    properties: OrderedDict[str, dict[str, object]] = OrderedDict()
+    properties: OrderedDict[str, dict[str, Any]] = OrderedDict()
     seen: set[tuple[str, str]] = set()
     for r in sorted(rows, key=lambda r: (r["p"]["value"] != RDF_TYPE,
                                         label(r["p"]["value"], labels).lower())):
@@ -211,7 +213,7 @@ def page_data(iri: str) -> dict[str, object]:
                                           "href": local_href(p), "values": []})
         term = _term(o, labels)
         term["inferred"] = graphs[key] == {inferred_graph}
-        entry["values"].append(term)  # type: ignore[union-attr]
+        entry["values"].append(term)
 
     types = [_term(r["o"], labels) for r in rows
              if r["p"]["value"] == RDF_TYPE and r["g"]["value"] != inferred_graph]
@@ -229,13 +231,13 @@ def page_data(iri: str) -> dict[str, object]:
                     external.append((name, o["value"]))
         elif r["p"]["value"] == INSEE_CODE and ("INSEE", o["value"]) not in external:
             external.append(("INSEE", o["value"]))  # a code (a literal), not a link
-    sources: OrderedDict[str, dict[str, object]] = OrderedDict()
+    sources: OrderedDict[str, dict[str, Any]] = OrderedDict()
     for r in evidence:
         doc = r["doc"]["value"]
         entry = sources.setdefault(doc, {"href": local_href(doc), "label": label(doc, labels),
                                          "excerpts": []})
-        if "excerpt" in r and r["excerpt"]["value"] not in entry["excerpts"]:  # type: ignore
-            entry["excerpts"].append(r["excerpt"]["value"])  # type: ignore[union-attr]
+        if "excerpt" in r and r["excerpt"]["value"] not in entry["excerpts"]:
+            entry["excerpts"].append(r["excerpt"]["value"])
     referenced = [{"s": _term(r["s"], labels), "p": _term(r["p"], labels)} for r in inbound]
     return {
         "iri": iri, "title": title, "types": types, "description": description,
@@ -249,7 +251,7 @@ def page_data(iri: str) -> dict[str, object]:
 
 
 def _in_language(literals: list[dict[str, str]]) -> str:
-    by_lang = {}
+    by_lang: dict[str, str] = {}
     for literal in literals:
         by_lang.setdefault(literal.get("xml:lang", ""), literal["value"])
     return pick(by_lang)
