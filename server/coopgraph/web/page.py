@@ -6,7 +6,7 @@ service description in Turtle.
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import Response, url_for
 
 from .negotiation import RDF_TYPES, accept_without_parameters
 
