@@ -39,10 +39,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import main
+    from .validate import lang_from_env, main
 
-    return main(args.files, output_format=args.format, lang=args.lang,
-                input_format=args.input_format)
+    return main(args.files, output_format=args.format, lang=args.lang or lang_from_env(),
+                input_format=args.input_format, curated=args.curated)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -111,10 +111,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--format", choices=["text", "json", "turtle"], default="text",
                    help="report format (default: text)")
-    p.add_argument("--lang", choices=["fr", "en"], default="en", help="message language")
+    p.add_argument("--lang", choices=["fr", "en"], default=None,
+                   help="message language (default: from LC_ALL/LC_MESSAGES/LANG, else en)")
     p.add_argument("--input-format", default=None,
                    help="RDF syntax of the files when their extension does not say it "
                         "(turtle, trig, json-ld, rdf-xml, n-triples, n-quads, or a media type)")
+    p.add_argument("--curated", action="store_true",
+                   help="check the files as curated data (the union of the files, sources = "
+                        "the five documents) instead of as contributions in the graph's context")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("query", help="run a SPARQL query on the store or a remote endpoint")
