@@ -28,6 +28,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from . import config
 from .config import CANONICAL_BASE, Sources
+from .contributions import carry_over
 
 Progress = Callable[[str], None]
 
@@ -216,6 +217,7 @@ def build(
             store.extend(_quads(graphs[kind], iri))
             store.add_graph(ox.NamedNode(iri))
             counts[iri] = len(graphs[kind])
+        counts.update(carry_over(store_path if store_path.exists() else None, store, base))
         store.flush()
         store.optimize()
         del store

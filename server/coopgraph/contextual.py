@@ -48,6 +48,7 @@ from .validate import (
 
 CG = Namespace("https://w3id.org/coopgraph/ontology#")
 CGCS = Namespace("https://w3id.org/coopgraph/shapes/contribution#")
+CSV_CELL = CGCS.CsvCell
 
 
 def contribution_shapes_file(sources: Sources | None = None) -> Path:
@@ -291,6 +292,10 @@ class Contribution:
     cells: dict[Node, tuple[int, str]] = field(default_factory=dict)
     #: CSV input: (resource, property) → (row, column) of the cell that gave the value.
     property_cells: dict[tuple[Node, Node], tuple[int, str]] = field(default_factory=dict)
+    #: Problems found before SHACL (CSV cells csvw rejects), already located.
+    extra_results: list[Result] = field(default_factory=list)
+    #: (resource, property) pairs whose cell was already reported (CSV): no second report.
+    suppressed: set[tuple[Node, Node]] = field(default_factory=set)
 
     @property
     def triples(self) -> int:
@@ -358,8 +363,13 @@ def validate_contribution(
     shapes = contribution_shapes()
     raw = validate_graph(data, lang=lang, shapes_graph=shapes)
     described = set(graph.subjects())
-    results = [r for r in raw.results if _relevant(r, graph, described)]
+    results = [r for r in raw.results if _relevant(r, graph, described)
+               and (r.focus_node, r.result_path) not in contribution.suppressed]
     results += reference_results(graph, context, lang)
+    for r in contribution.extra_results:
+        r.message = r.messages.get(lang, r.message)
+        r.hint = getattr(r, "hints", {}).get(lang)
+        results.append(r)
     once: dict[tuple[str, str, str], Result] = {}
     results.sort(key=lambda r: SEVERITY_ORDER.get(r.severity, 9))
     for r in results:
@@ -368,6 +378,8 @@ def validate_contribution(
     results = list(once.values())
     extra = _contribution_extra()
     for r in results:
+        if r.constraint_component == CSV_CELL:
+            continue
         r.hint = _hint(r, shapes, extra, lang)
         _locate(r, contribution)
     keys = {r.focus_node: _focus_key(r.focus_node, data) for r in results}

@@ -118,9 +118,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     executor = make_executor(store, settings)
     app.extensions["coopgraph"] = Service(store=store, executor=executor, owns_store=owns)
 
-    from . import description, gsp, health, sparql, update
+    from . import contributions, description, gsp, health, sparql, update, validate
 
-    for module in (sparql, update, gsp, description, health):
+    for module in (sparql, update, gsp, description, health, validate, contributions):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
     _server_log()

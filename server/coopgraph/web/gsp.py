@@ -113,9 +113,20 @@ def _upload() -> tuple[bytes, str]:
     return request.get_data(cache=False), mimetype
 
 
+def _refuse_contribution(graph: str) -> None:
+    """Registered contributions change only through /contributions (validated, inferred)."""
+    from ..contributions import is_managed
+
+    if is_managed(service().store, graph, current_app.config["BASE"]):
+        raise ApiError(403, f"<{graph}> belongs to a registered contribution: send data with "
+                            "POST /contributions and withdraw it with DELETE /contributions/{id}",
+                       see="/contributions")
+
+
 def _write(graph: str, replace: bool, *, new: bool = False) -> Response:
     require_admin()
     check_graphs_writable([graph])
+    _refuse_contribution(graph)
     data, mimetype = _upload()
     svc = service()
     existed = False if new else svc.store.has_graph(graph)
@@ -163,6 +174,7 @@ def delete() -> Response:
     require_admin()
     graph = _target()
     check_graphs_writable([graph])
+    _refuse_contribution(graph)
     svc = service()
     try:
         existed = svc.store.drop_graph(graph)
