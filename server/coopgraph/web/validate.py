@@ -215,8 +215,8 @@ def grouped(report: Report) -> list[dict]:
     """Results grouped by resource, in the order of the file."""
     groups: dict[str, dict] = {}
     for r in report.results:
-        key = short(r.focus_node) if not str(r.focus_node).startswith("N") else short(r.focus_node)
         label = short(r.focus_node)
+        key = r.focus_node.n3()
         if r.referenced_by and label == "[]":
             s, p = r.referenced_by[0]
             label = f"{short(p)} ← {short(s)}"
