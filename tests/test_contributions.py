@@ -194,3 +194,21 @@ def test_concurrent_contributions_do_not_interfere(store, tmp_path):
         assert store.count(e.graph) == e.triples
     assert len(contrib.list_entries(store, BASE)) == 3
     assert ox  # the store module is pyoxigraph's
+
+
+def test_the_contribute_command(tmp_path):
+    """`coopgraph contribute`: 0 and the new id; the same file again: 1 and why; a broken file:
+    1 and the report."""
+    store_dir = tmp_path / "store"
+    curated_store(str(store_dir)).close()
+    cmd = [sys.executable, "-m", "coopgraph", "contribute", "--store", str(store_dir),
+           "--contributor", "Ville de Montreuil", "--source", SOURCE, "--lang", "en"]
+    first = subprocess.run([*cmd, str(FIXED)], capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    cid = first.stdout.split()[0]
+    again = subprocess.run([*cmd, str(FIXED)], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 1 and f"already contributed as {cid}" in again.stderr
+    broken = subprocess.run([*cmd, str(BROKEN)], capture_output=True, text=True, timeout=600)
+    assert broken.returncode == 1 and "3 violation(s)" in broken.stdout
+    with open_store(store_dir) as s:
+        assert [e.id for e in contrib.list_entries(s, BASE)] == [cid]
