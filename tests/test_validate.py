@@ -141,7 +141,8 @@ def test_main_json_output() -> None:
     assert doc["lang"] == "en"
     assert doc["counts"] == {"Violation": 3, "Warning": 0, "Info": 0}
     keys = {"severity", "focusNode", "focusReferencedBy", "resultPath", "value", "message",
-            "messages", "sourceShape", "constraintComponent", "sourceConstraint", "files"}
+            "messages", "sourceShape", "constraintComponent", "sourceConstraint", "files",
+            "hint", "line"}
     for result in doc["results"]:
         assert set(result) == keys
         assert result["severity"] == "Violation"

@@ -28,6 +28,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from . import builds, config
 from .config import CANONICAL_BASE, Sources
+from .contributions import carry_over
 from .dates import date_bounds
 from .store import open_store
 
@@ -210,6 +211,8 @@ def _build(
             for kind in config.GRAPH_KINDS:
                 iri = config.graph_iri(kind, base)
                 counts[iri] = store.load_graph(iri, graphs[kind])
+            # contributions live in the store, not in the files: carried into every new build
+            counts.update(carry_over(store_path if store_path.exists() else None, store, base))
             store.optimize()
         finally:
             store.close()

@@ -36,10 +36,47 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import main
+    from .validate import lang_from_env, main
 
-    return main(args.files, output_format=args.format, lang=args.lang,
-                input_format=args.input_format)
+    return main(args.files, output_format=args.format, lang=args.lang or lang_from_env(),
+                input_format=args.input_format, curated=args.curated)
+
+
+def cmd_contribute(args: argparse.Namespace) -> int:
+    from .contextual import parse_contribution_file
+    from .contributions import ContributionError, ingest
+    from .rdfio import RdfParseError, format_for_path, read_bytes, resolve_format
+    from .store import StoreError, open_store
+    from .validate import lang_from_env
+
+    lang = args.lang or lang_from_env()
+    try:
+        data = read_bytes(args.file)
+        contribution = parse_contribution_file(args.file, args.input_format)
+        if args.file.suffix.lower() == ".csv" and not args.input_format:
+            media_type = "text/csv"
+        elif args.input_format:
+            media_type = resolve_format(args.input_format, where=str(args.file)).media_type
+        else:
+            media_type = format_for_path(args.file).media_type
+    except RdfParseError as exc:
+        print(f"coopgraph contribute: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        with open_store(args.store or config.default_store_path()) as store:
+            entry = ingest(store, contribution, data, contributor=args.contributor,
+                           source=args.source, note=args.note, lang=lang,
+                           media_type=media_type)
+    except ContributionError as exc:
+        if exc.report is not None:
+            sys.stdout.write(exc.report.to_text())
+        print(f"coopgraph contribute: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED if exc.status in (409, 422) else EXIT_INPUT
+    except StoreError as exc:
+        print(f"coopgraph contribute: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{entry.id}  {entry.graph}  {entry.triples} triples, {entry.inferred} inferred")
+    return EXIT_OK
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -113,11 +150,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--format", choices=["text", "json", "turtle"], default="text",
                    help="report format (default: text)")
-    p.add_argument("--lang", choices=["fr", "en"], default="en", help="message language")
+    p.add_argument("--lang", choices=["fr", "en"], default=None,
+                   help="message language (default: from LC_ALL/LC_MESSAGES/LANG, else en)")
     p.add_argument("--input-format", default=None,
                    help="RDF syntax of the files when their extension does not say it "
                         "(turtle, trig, json-ld, rdf-xml, n-triples, n-quads, or a media type)")
+    p.add_argument("--curated", action="store_true",
+                   help="check the files as curated data (the union of the files, sources = "
+                        "the five documents) instead of as contributions in the graph's context")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("contribute",
+                       help="validate a contributed file and, if it conforms, add it to the store")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--contributor", required=True, metavar="NAME", help="who contributes")
+    p.add_argument("--source", required=True, metavar="URL", help="where the data comes from")
+    p.add_argument("--note", default=None, help="a note kept with the contribution")
+    p.add_argument("--lang", choices=["fr", "en"], default=None,
+                   help="message language (default: from LC_ALL/LC_MESSAGES/LANG, else en)")
+    p.add_argument("--input-format", default=None,
+                   help="syntax of the file when its extension does not say it")
+    _store_arg(p, "contribute")
+    p.set_defaults(func=cmd_contribute)
 
     p = sub.add_parser("query", help="run a SPARQL query on the store or a remote endpoint")
     p.add_argument("query", metavar="QUERY|FILE.rq")

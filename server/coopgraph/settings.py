@@ -145,7 +145,7 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(text)
 
 
-_ALL = ("build", "query", "stats", "serve")
+_ALL = ("build", "query", "stats", "serve", "contribute")
 
 #: The table. docs/settings.md is generated from it (tests/test_settings.py keeps it current).
 SETTINGS: tuple[Setting, ...] = (

@@ -25,7 +25,10 @@ JSON structure of :meth:`Report.to_json` (stable; terms as in SPARQL 1.1 JSON re
           "sourceShape": IRI | null,
           "constraintComponent": IRI,
           "sourceConstraint": IRI | null,  # the named sh:sparql constraint, if any
-          "files": ["data/….ttl", …]      # files where the focus node is a subject
+          "files": ["data/….ttl", …],     # files where the focus node is a subject
+          "hint": "…" | null,            # how to fix it (contributions), in "lang"
+          "line": n | null,              # where the focus node is described (contributions;
+          "column"?: "…"                 #   CSV: the row, and the column of the cell)
         }
       ]
     }
@@ -193,6 +196,12 @@ class Result:
     messages: dict[str, str] = field(default_factory=dict)
     referenced_by: list[tuple[Node, Node]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    #: How to fix it, in the report's language (contributions; None for curated reports).
+    hint: str | None = None
+    #: The line of the input where the focus node is described (CSV: the row), when known.
+    line: int | None = None
+    #: CSV input: the column the value came from.
+    column: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
         """Within a focus node: severity, path, shape, value (blank-node ids left out)."""
@@ -226,6 +235,9 @@ class Result:
             "sourceConstraint": str(self.source_constraint)
             if isinstance(self.source_constraint, URIRef) else None,
             "files": list(self.files),
+            "hint": self.hint,
+            "line": self.line,
+            **({"column": self.column} if self.column else {}),
         }
 
 
@@ -238,6 +250,8 @@ _TEXTS = {
         "value": "value",
         "of": "of",
         "shape": "shape",
+        "line": "line",
+        "column": "column",
         "sep": ": ",
     },
     "fr": {
@@ -248,6 +262,8 @@ _TEXTS = {
         "value": "valeur",
         "of": "de",
         "shape": "forme",
+        "line": "ligne",
+        "column": "colonne",
         "sep": " : ",  # French typography: a space before the colon
     },
 }
@@ -304,8 +320,14 @@ class Report:
                 extra.append(f"{t['value']}: {short(r.value)}")
             if r.source_shape is not None and not isinstance(r.source_shape, BNode):
                 extra.append(f"{t['shape']}: {short(r.source_shape)}")
+            if r.line is not None:
+                where_in = f"{t['line']} {r.line}" + (f", {t['column']} {r.column}"
+                                                      if r.column else "")
+                extra.insert(0, where_in)
             if extra:
                 lines.append("            " + "; ".join(extra))
+            if r.hint:
+                lines.append(f"            → {r.hint}")
         lines.append(self.summary())
         return "\n".join(lines) + "\n"
 
@@ -495,6 +517,18 @@ def validate_bytes(
     return validate_graph(parse_bytes(data, media_type, name), lang=lang)
 
 
+def lang_from_env(environ: dict[str, str] | None = None) -> str:
+    """The CLI's default language: French when LC_ALL, LC_MESSAGES or LANG says French."""
+    import os
+
+    env = os.environ if environ is None else environ
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(key)
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
+
+
 def main(
     paths: Sequence[str | Path],
     *,
@@ -503,8 +537,14 @@ def main(
     input_format: str | None = None,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    curated: bool = True,
 ) -> int:
-    """``coopgraph validate``: 0 = conforms, 1 = violations, 2 = unreadable input or usage."""
+    """``coopgraph validate``: 0 = conforms, 1 = violations, 2 = unreadable input or usage.
+
+    ``curated`` applies the rules of the curated data (sources are the five documents) to the
+    union of the files; otherwise each file is a contribution checked in the context of the
+    graph (see :mod:`coopgraph.contextual`).
+    """
     if output_format not in OUTPUT_FORMATS:
         print(f"unknown output format {output_format!r}; choose one of: "
               f"{', '.join(OUTPUT_FORMATS)}", file=err)
@@ -516,7 +556,12 @@ def main(
         print("no input file given", file=err)
         return EXIT_UNREADABLE
     try:
-        report = validate_files(paths, input_format=input_format, lang=lang)
+        if curated:
+            report = validate_files(paths, input_format=input_format, lang=lang)
+        else:
+            from .contextual import validate_files_contextual
+
+            report = validate_files_contextual(paths, input_format=input_format, lang=lang)
     except RdfParseError as e:
         print(str(e), file=err)
         return EXIT_UNREADABLE

@@ -97,9 +97,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     executor = make_executor(store, settings)
     app.extensions["coopgraph"] = Service(store=store, executor=executor, owns_store=owns)
 
-    from . import admin, description, gsp, health, pages, sparql, update
+    from . import admin, contributions, description, gsp, health, pages, sparql, update, validate
 
-    for module in (sparql, update, gsp, description, health, admin, *pages.MODULES):
+    for module in (sparql, update, gsp, description, health, admin, validate, contributions,
+                   *pages.MODULES):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
     from .params import check_request_encoding

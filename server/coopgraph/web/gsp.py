@@ -148,10 +148,21 @@ def _still_wanted(started: float) -> None:
         return  # cannot tell: commit as asked
 
 
+def _refuse_contribution(graph: str) -> None:
+    """Registered contributions change only through /contributions (validated, inferred)."""
+    from ..contributions import is_managed
+
+    if is_managed(service().store, graph, current_app.config["BASE"]):
+        raise ApiError(403, f"<{graph}> belongs to a registered contribution: send data with "
+                            "POST /contributions and withdraw it with DELETE /contributions/{id}",
+                       see="/contributions")
+
+
 def _write(graph: str, replace: bool, *, new: bool = False) -> Response:
     started = request.environ.get(REQUEST_STARTED, time.monotonic())  # before the body
     require_admin()
     check_graphs_writable([graph])
+    _refuse_contribution(graph)
     data, mimetype = _upload()
     _still_wanted(started)
     svc = service()
@@ -201,6 +212,7 @@ def delete() -> Response:
     require_admin()
     graph = _target()
     check_graphs_writable([graph])
+    _refuse_contribution(graph)
     svc = service()
     try:
         existed = svc.store.drop_graph(graph)

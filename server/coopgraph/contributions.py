@@ -1,0 +1,442 @@
+"""Contributed datasets: validate, load atomically with their inferences, register, withdraw.
+
+A contribution that conforms (see :mod:`coopgraph.contextual`) becomes:
+
+- ``<base>graph/contribution/{id}``: its triples, exactly as sent (blank nodes kept);
+- ``<base>graph/contribution/{id}/inferred``: the OWL RL closure (owlrl) of the ontology and
+  the contribution, restricted to statements about what the contribution describes and minus
+  what is asserted, so that ``?x a cg:Actor`` finds a contributed city; withdrawing removes
+  both graphs;
+- an entry in the registry graph ``<base>graph/contributions`` (PROV-O): the graph is a
+  ``prov:Entity`` ``prov:wasAttributedTo`` its contributor, ``prov:generatedAtTime``,
+  ``prov:hadPrimarySource`` the source URL, with its note, SHA-256 checksum, triple counts
+  (``void:triples``) and validation report (JSON).
+
+All of it is written in ONE store transaction (pyoxigraph ``extend``): a process killed during
+an ingestion leaves the whole contribution or nothing. Ingestions in one process are
+serialised by a lock, so two identical files cannot both pass the checksum check. The curated
+graphs are never touched. :func:`carry_over` copies contributions and the registry into a new
+build, so they survive ``coopgraph build``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+
+from . import builds, config
+from .contextual import Contribution, context_from_store, validate_contribution
+from .store import Store, open_store
+from .validate import Report, load_ontology
+
+CGC = "https://w3id.org/coopgraph/contribution#"
+PROV = "http://www.w3.org/ns/prov#"
+DCTERMS = "http://purl.org/dc/terms/"
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+_LOCK = threading.Lock()
+
+
+class ContributionError(Exception):
+    """A contribution cannot be taken in; ``status`` is the HTTP status that says why."""
+
+    def __init__(self, status: int, message: str, report: Report | None = None,
+                 existing: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.report = report
+        self.existing = existing
+
+
+def registry_iri(base: str | None = None) -> str:
+    return f"{base or config.base_iri()}graph/contributions"
+
+
+def contribution_prefix(base: str | None = None) -> str:
+    return f"{base or config.base_iri()}graph/contribution/"
+
+
+def graph_of(cid: str, base: str | None = None) -> str:
+    return contribution_prefix(base) + cid
+
+
+def inferred_of(cid: str, base: str | None = None) -> str:
+    return graph_of(cid, base) + "/inferred"
+
+
+def is_contribution_graph(iri: str, base: str | None = None) -> bool:
+    """True for ``<base>graph/contribution/…`` and the registry: only /contributions writes them."""
+    return iri.startswith(contribution_prefix(base)) or iri == registry_iri(base)
+
+
+def is_managed(store: Any, iri: str, base: str | None = None) -> bool:
+    """True for the registry and the graphs of a registered contribution (and its inferences):
+    those change only through /contributions, so that validation, inference and the registry
+    stay in step."""
+    if iri == registry_iri(base):
+        return True
+    prefix = contribution_prefix(base)
+    if not iri.startswith(prefix):
+        return False
+    cid = iri[len(prefix):].removesuffix("/inferred")
+    return _safe_id(cid) and bool(list(_select(store, f"""SELECT ?g WHERE {{
+        GRAPH <{registry_iri(base)}> {{ ?g <{DCTERMS}identifier> "{cid}" }} }}""")))
+
+
+def checksum(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def new_id() -> str:
+    """Sortable by time, unique: ``20261205T204500-1a2b3c4d``."""
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+
+
+def _engine(store: Any) -> ox.Store:
+    """The pyoxigraph store of an OxigraphStore (or a raw pyoxigraph store)."""
+    return store if isinstance(store, ox.Store) else store.engine
+
+
+# --------------------------------------------------------------------------------------------
+# Reading: the one read path of this module
+
+
+def _select(store: Any, query: str) -> Iterator[dict[str, Any]]:
+    """SELECT rows as {variable: python value} (the executor's rows can replace this)."""
+    raw: Any = _engine(store).query(query, use_default_graph_as_union=False)
+    variables = [v.value for v in raw.variables]
+    for solution in raw:
+        row = {}
+        for v in variables:
+            term = solution[v]
+            row[v] = None if term is None else term.value
+        yield row
+
+
+@dataclass
+class Entry:
+    """One registered contribution."""
+
+    id: str
+    graph: str
+    contributor: str
+    date: str
+    source: str
+    note: str | None
+    checksum: str
+    triples: int
+    inferred: int
+    media_type: str
+    name: str
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self, *, with_report: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id, "graph": self.graph, "inferredGraph": self.graph + "/inferred",
+            "contributor": self.contributor, "date": self.date, "source": self.source,
+            "note": self.note, "checksum": self.checksum, "triples": self.triples,
+            "inferredTriples": self.inferred, "mediaType": self.media_type, "name": self.name,
+            "location": f"/contributions/{self.id}",
+        }
+        if with_report:
+            out["report"] = self.report
+        return out
+
+
+def list_entries(store: Any, base: str | None = None, cid: str | None = None) -> list[Entry]:
+    """The registry, newest first (or the one entry ``cid``)."""
+    reg = registry_iri(base)
+    where = f"BIND(<{graph_of(cid, base)}> AS ?g)" if cid else ""
+    query = f"""
+    SELECT ?g ?id ?who ?date ?source ?note ?sum ?n ?ni ?mt ?name ?report WHERE {{
+      GRAPH <{reg}> {{
+        {where}
+        ?g a <{CGC}Contribution> ; <{DCTERMS}identifier> ?id ;
+           <{PROV}wasAttributedTo> ?agent ; <{PROV}generatedAtTime> ?date ;
+           <{PROV}hadPrimarySource> ?source ; <{CGC}sha256> ?sum ; <{VOID}triples> ?n ;
+           <{CGC}inferredTriples> ?ni ; <{CGC}mediaType> ?mt ; <{CGC}fileName> ?name ;
+           <{CGC}report> ?report .
+        ?agent <{RDFS_LABEL}> ?who .
+        OPTIONAL {{ ?g <{RDFS_LABEL.replace('label', 'comment')}> ?note }}
+      }}
+    }} ORDER BY DESC(?date) ?id"""
+    out = []
+    for row in _select(store, query):
+        out.append(Entry(
+            id=row["id"], graph=row["g"], contributor=row["who"], date=row["date"],
+            source=row["source"], note=row["note"], checksum=row["sum"], triples=int(row["n"]),
+            inferred=int(row["ni"]), media_type=row["mt"], name=row["name"],
+            report=json.loads(row["report"])))
+    return out
+
+
+def find_by_checksum(store: Any, digest: str, base: str | None = None) -> str | None:
+    reg = registry_iri(base)
+    rows = list(_select(store, f"""SELECT ?id WHERE {{ GRAPH <{reg}> {{
+        ?g <{CGC}sha256> "{digest}" ; <{DCTERMS}identifier> ?id }} }}"""))
+    return rows[0]["id"] if rows else None
+
+
+def context_graphs(store: Any, base: str | None = None) -> list[str]:
+    """The graphs a new contribution is validated against: curated data, links, contributions."""
+    base = base or config.base_iri()
+    prefix = contribution_prefix(base)
+    graphs = [config.graph_iri("data", base), config.graph_iri("links", base)]
+    graphs += [g.value for g in _engine(store).named_graphs()
+               if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)
+               and not g.value.endswith("/inferred")]
+    return graphs
+
+
+# --------------------------------------------------------------------------------------------
+# Inference
+
+
+def infer_contribution(graph: Graph, base: str | None = None) -> Graph:
+    """The OWL RL closure of ontology + contribution about the contribution's own resources."""
+    from .build import infer, rebase
+
+    base = base or config.base_iri()
+    ontology = load_ontology()
+    if base != config.CANONICAL_BASE:
+        ontology = rebase(ontology, base)
+    asserted = Graph()
+    for triple in ontology:
+        asserted.add(triple)
+    for triple in graph:
+        asserted.add(triple)
+    described = set(graph.subjects())
+    inferred = Graph()
+    for s, p, o in infer(asserted):
+        if s in described and (s, p, o) not in graph:
+            inferred.add((s, p, o))
+    return inferred
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def _ox(term: Any) -> Any:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
+def _quads(graph: Graph, iri: str) -> Iterator[ox.Quad]:
+    g = ox.NamedNode(iri)
+    for s, p, o in graph:
+        yield ox.Quad(_ox(s), _ox(p), _ox(o), g)
+
+
+def _registry_quads(entry: Entry, base: str | None, report_json: str) -> list[ox.Quad]:
+    reg = ox.NamedNode(registry_iri(base))
+    g = ox.NamedNode(entry.graph)
+    agent = ox.NamedNode(entry.graph + "#contributor")
+    activity = ox.NamedNode(entry.graph + "#ingestion")
+    inferred = ox.NamedNode(entry.graph + "/inferred")
+
+    def n(iri: str) -> ox.NamedNode:
+        return ox.NamedNode(iri)
+
+    def lit(value: str, datatype: str | None = None) -> ox.Literal:
+        return ox.Literal(value, datatype=n(datatype)) if datatype else ox.Literal(value)
+
+    triples: list[tuple[Any, Any, Any]] = [
+        (g, n(RDF_TYPE), n(CGC + "Contribution")),
+        (g, n(RDF_TYPE), n(PROV + "Entity")),
+        (g, n(DCTERMS + "identifier"), lit(entry.id)),
+        (g, n(PROV + "wasAttributedTo"), agent),
+        (agent, n(RDF_TYPE), n(PROV + "Agent")),
+        (agent, n(RDFS_LABEL), lit(entry.contributor)),
+        (g, n(PROV + "generatedAtTime"), lit(entry.date, XSD + "dateTime")),
+        (g, n(PROV + "hadPrimarySource"), n(entry.source)),
+        (g, n(PROV + "wasGeneratedBy"), activity),
+        (activity, n(RDF_TYPE), n(PROV + "Activity")),
+        (activity, n(PROV + "wasAssociatedWith"), agent),
+        (activity, n(PROV + "endedAtTime"), lit(entry.date, XSD + "dateTime")),
+        (g, n(CGC + "sha256"), lit(entry.checksum)),
+        (g, n(VOID + "triples"), lit(str(entry.triples), XSD + "integer")),
+        (g, n(CGC + "inferredGraph"), inferred),
+        (inferred, n(PROV + "wasDerivedFrom"), g),
+        (g, n(CGC + "inferredTriples"), lit(str(entry.inferred), XSD + "integer")),
+        (g, n(CGC + "mediaType"), lit(entry.media_type)),
+        (g, n(CGC + "fileName"), lit(entry.name)),
+        (g, n(CGC + "report"), lit(report_json)),
+    ]
+    if entry.note:
+        triples.append((g, n("http://www.w3.org/2000/01/rdf-schema#comment"), lit(entry.note)))
+    return [ox.Quad(s, p, o, reg) for s, p, o in triples]
+
+
+@dataclass
+class Prepared:
+    """A validated contribution ready to be written: its registry entry and every quad."""
+
+    entry: Entry
+    quads: list[ox.Quad]
+
+
+def prepare(
+    store: Any,
+    contribution: Contribution,
+    data: bytes,
+    *,
+    contributor: str,
+    source: str,
+    media_type: str,
+    note: str | None = None,
+    base: str | None = None,
+    lang: str = "en",
+    context: Graph | None = None,
+) -> Prepared:
+    """Check, validate and infer, writing nothing.
+
+    Raises :class:`ContributionError`: 422 (does not conform; the report attached), 409 (the
+    same bytes were already contributed: ``existing`` is their id), 400 (bad parameters).
+    """
+    base = base or config.base_iri()
+    contributor = (contributor or "").strip()
+    source = (source or "").strip()
+    if not contributor:
+        raise ContributionError(400, "say who contributes: contributor=NAME")
+    if not source.startswith(("http://", "https://")):
+        raise ContributionError(400, "give the source of the data as an http(s) URL: source=URL")
+    try:
+        ox.NamedNode(source)
+    except ValueError:
+        raise ContributionError(400, f"the source {source!r} is not a valid URL") from None
+    digest = checksum(data)
+    existing = find_by_checksum(store, digest, base)
+    if existing:
+        raise ContributionError(409, f"this file was already contributed as {existing}",
+                                existing=existing)
+    if context is None:
+        context = context_from_store(store, context_graphs(store, base))
+    report = validate_contribution(contribution, context=context, lang=lang)
+    if not report.conforms:
+        raise ContributionError(422, "the contribution does not conform: nothing was stored",
+                                report=report)
+    inferred = infer_contribution(contribution.graph, base)
+    cid = new_id()
+    entry = Entry(
+        id=cid, graph=graph_of(cid, base), contributor=contributor,
+        date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), source=source, note=note,
+        checksum=digest, triples=len(contribution.graph), inferred=len(inferred),
+        media_type=media_type, name=contribution.name, report=json.loads(report.to_json()))
+    quads = list(_quads(contribution.graph, entry.graph))
+    quads += list(_quads(inferred, inferred_of(cid, base)))
+    quads += _registry_quads(entry, base, report.to_json())
+    return Prepared(entry, quads)
+
+
+def commit(store: Any, prepared: Prepared, base: str | None = None) -> Entry:
+    """Write a prepared contribution in ONE transaction (all or nothing); 409 if a twin won."""
+    engine = _engine(store)
+    with _LOCK:
+        again = find_by_checksum(store, prepared.entry.checksum, base)
+        if again:
+            raise ContributionError(409, f"this file was already contributed as {again}",
+                                    existing=again)
+        engine.extend(prepared.quads)
+        engine.flush()
+    return prepared.entry
+
+
+def ingest(store: Any, contribution: Contribution, data: bytes, **kwargs: Any) -> Entry:
+    """:func:`prepare` then :func:`commit` (same arguments as :func:`prepare`)."""
+    prepared = prepare(store, contribution, data, **kwargs)
+    return commit(store, prepared, kwargs.get("base"))
+
+
+def withdraw(store: Any, cid: str, base: str | None = None) -> bool:
+    """Remove a contribution, its inferences and its registry entry (one update)."""
+    base = base or config.base_iri()
+    g = graph_of(cid, base)
+    if not _safe_id(cid):
+        return False
+    with _LOCK:
+        if not list_entries(store, base, cid) and not _engine(store).contains_named_graph(
+                ox.NamedNode(g)):
+            return False
+        reg = registry_iri(base)
+        _engine(store).update(f"""
+            DROP SILENT GRAPH <{g}> ;
+            DROP SILENT GRAPH <{g}/inferred> ;
+            DELETE {{ GRAPH <{reg}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{reg}> {{ ?s ?p ?o
+                FILTER(?s IN (<{g}>, <{g}#contributor>, <{g}#ingestion>, <{g}/inferred>)) }} }}
+        """)
+        _engine(store).flush()
+    return True
+
+
+def _safe_id(cid: str) -> bool:
+    return bool(cid) and all(c.isalnum() or c in "-_T" for c in cid) and len(cid) <= 64
+
+
+def dump(store: Any, cid: str, media_type: str, base: str | None = None,
+         inferred: bool = False) -> bytes:
+    g = graph_of(cid, base) + ("/inferred" if inferred else "")
+    buf = io.BytesIO()
+    store.dump_graph(g, buf, media_type)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Surviving a build
+
+
+def carry_graphs(old: Store, base: str) -> list[str]:
+    """The graphs a new build must carry over: every contribution and the registry."""
+    prefix = contribution_prefix(base)
+    return [g for g in old.named_graphs()
+            if g.startswith(prefix) or g == registry_iri(base)]
+
+
+def carry_over(old_path: Path | str | None, new_store: Store,
+               base: str | None = None) -> dict[str, int]:
+    """Copy the contribution graphs and the registry of the build at ``old_path`` (the store
+    link: resolved once, opened read-only, so a server holding that build is never disturbed)
+    into ``new_store`` (a build's fresh store). Returns triples per graph copied.
+
+    N-Triples keeps blank-node labels, so a contribution and its inferences still match.
+    """
+    base = base or config.base_iri()
+    if old_path is None or not Path(old_path).exists():
+        return {}
+    old = open_store(builds.resolve(old_path), read_only=True)
+    counts: dict[str, int] = {}
+    try:
+        for iri in carry_graphs(old, base):
+            buffer = io.BytesIO()
+            old.dump_graph(iri, buffer, "application/n-triples")
+            counts[iri] = new_store.replace_graph(iri, buffer.getvalue(),
+                                                  "application/n-triples")
+    finally:
+        old.close()
+    return counts
+
+
+def iter_all(entries: Iterable[Entry]) -> list[dict[str, Any]]:
+    return [e.to_json() for e in entries]

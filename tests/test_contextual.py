@@ -1,0 +1,143 @@
+"""Validation of a contribution in the context of the graph: each mistake once, plainly."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from coopgraph.contextual import parse_contribution, validate_contribution
+from coopgraph.validate import lang_from_env, main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "contrib"
+MONTREUIL = FIXTURES / "montreuil-mopti.ttl"
+ID = "https://w3id.org/coopgraph/id/"
+
+HEAD = """@prefix cg: <https://w3id.org/coopgraph/ontology#> .
+@prefix actor: <https://w3id.org/coopgraph/id/actor/> .
+@prefix territory: <https://w3id.org/coopgraph/id/territory/> .
+@prefix level: <https://w3id.org/coopgraph/id/concept/level/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix doc: <https://example.org/doc/> .
+doc:r a cg:Document ; dcterms:title "Rapport"@fr .
+"""
+
+
+def report_of(text: str, lang: str = "en"):
+    return validate_contribution(parse_contribution(text.encode(), "text/turtle"), lang=lang)
+
+
+def run(paths: list[Path], **kwargs) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(paths, out=out, err=err, curated=False, **kwargs)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def montreuil() -> dict:
+    code, out, _ = run([MONTREUIL], output_format="json", lang="en")
+    assert code == 1
+    return json.loads(out)
+
+
+def test_the_issue_example_reports_exactly_its_three_mistakes(montreuil: dict) -> None:
+    results = montreuil["results"]
+    found = {(r["focusNode"]["value"], r["resultPath"]["value"]) for r in results}
+    assert found == {
+        (ID + "actor/ville-de-montreuil", "http://www.w3.org/2004/02/skos/core#prefLabel"),
+        (ID + "partnership/montreuil-mopti", "http://schema.org/endDate"),
+        (ID + "territory/montreuil", "https://w3id.org/coopgraph/ontology#population"),
+    }
+    assert all(r["severity"] == "Violation" for r in results)
+
+
+def test_each_result_has_a_sentence_a_hint_and_the_line_of_its_resource(montreuil: dict) -> None:
+    lines = MONTREUIL.read_text().splitlines()
+    for r in montreuil["results"]:
+        assert r["message"].endswith(".") and "Literal(" not in r["message"]
+        assert r["hint"]
+        subject_line = lines[r["line"] - 1]
+        local = r["focusNode"]["value"].rsplit("/", 1)[1]
+        assert subject_line.split()[0].endswith(":" + local)
+    by_path = {r["resultPath"]["value"].rsplit("/", 1)[-1]: r for r in montreuil["results"]}
+    assert by_path["endDate"]["value"]["value"] == "1980"
+    assert by_path["ontology#population"]["value"]["value"] == "120000 habitants"
+
+
+def test_messages_and_hints_in_french() -> None:
+    code, out, _ = run([MONTREUIL], output_format="text", lang="fr")
+    assert code == 1
+    assert "La date de fin (schema:endDate) précède la date de début" in out
+    assert "Ajoutez un libellé en français" in out
+    assert "ligne 20" in out
+    assert "Non conforme : 3 violation(s)" in out
+
+
+def test_references_to_the_graph_resolve_and_their_own_rules_are_not_reported() -> None:
+    report = report_of(HEAD + """
+territory:x a cg:Territory ; skos:prefLabel "X"@fr ; cg:administrativeLevel level:municipality ;
+    cg:country territory:france ; dcterms:source doc:r .
+""")
+    assert report.conforms, report.to_text()
+    assert report.results == []
+
+
+def test_a_reference_under_our_base_that_nothing_describes_is_a_warning() -> None:
+    report = report_of(HEAD + """
+territory:x a cg:Territory ; skos:prefLabel "X"@fr ; cg:administrativeLevel level:municipality ;
+    cg:country territory:france ; skos:related territory:atlantide ; dcterms:source doc:r .
+""")
+    assert report.conforms
+    warnings = [r for r in report.results if str(r.value) == ID + "territory/atlantide"]
+    assert len(warnings) == 1 and warnings[0].severity == "Warning"
+    assert "neither the file nor the graph" in warnings[0].message
+
+
+def test_a_missing_reference_where_a_class_is_required_is_one_violation() -> None:
+    report = report_of(HEAD + """
+territory:x a cg:Territory ; skos:prefLabel "X"@fr ; cg:administrativeLevel level:municipality ;
+    cg:country territory:atlantide ; dcterms:source doc:r .
+""")
+    about = [r for r in report.results if str(r.value) == ID + "territory/atlantide"]
+    assert len(about) == 1 and about[0].severity == "Violation"
+
+
+def test_an_unknown_class_of_our_ontology_is_a_violation() -> None:
+    report = report_of(HEAD + "actor:y a cg:Municipalite .\n")
+    assert not report.conforms
+    assert any("is not a class of the coopgraph ontology" in r.message for r in report.results)
+
+
+def test_a_contribution_must_describe_the_document_it_cites() -> None:
+    report = report_of(HEAD + """
+territory:x a cg:Territory ; skos:prefLabel "X"@fr ; cg:administrativeLevel level:municipality ;
+    cg:country territory:france ; dcterms:source <https://example.org/undescribed> .
+""")
+    assert [r.source_shape.rsplit("#", 1)[1] for r in report.violations] == ["source-class"]
+    assert "cg:Document" in report.violations[0].hint
+
+
+def test_the_curated_mode_keeps_the_five_sources_rule() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([MONTREUIL], out=out, err=err, curated=True, lang="en")
+    assert code == 1
+    assert "must name one of the five source documents" in out.getvalue()
+
+
+def test_the_cli_language_follows_the_environment() -> None:
+    assert lang_from_env({"LANG": "fr_FR.UTF-8"}) == "fr"
+    assert lang_from_env({"LANG": "fr_FR.UTF-8", "LC_ALL": "C"}) == "en"
+    assert lang_from_env({}) == "en"
+
+
+def test_the_turtle_report_is_a_standard_validation_report(montreuil: dict) -> None:
+    from rdflib import Graph
+    from rdflib.namespace import RDF, SH
+
+    code, out, _ = run([MONTREUIL], output_format="turtle", lang="en")
+    g = Graph().parse(data=out, format="turtle")
+    report = next(g.subjects(RDF.type, SH.ValidationReport))
+    assert len(list(g.objects(report, SH.result))) == 3

@@ -1,0 +1,102 @@
+"""POST /validate and the /validate page, on a real server holding the curated data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+from contrib_support import curated_store
+from rdflib import Graph
+from rdflib.namespace import RDF, SH
+
+MONTREUIL = Path(__file__).parent / "fixtures" / "contrib" / "montreuil-mopti.ttl"
+
+
+@pytest.fixture(scope="module")
+def server():
+    from conftest import start_server
+
+    store = curated_store()
+    live = start_server({"STORE": store, "MAX_CONTRIBUTION_SIZE": 200_000})
+    yield live
+    live.stop()
+    store.close()
+
+
+def post(server, data: bytes, content_type: str, **headers: str) -> requests.Response:
+    return requests.post(server.endpoint("/validate"), data=data,
+                         headers={"Content-Type": content_type, **headers}, timeout=120)
+
+
+def test_the_issue_example_gives_its_three_problems_as_json(server) -> None:
+    r = post(server, MONTREUIL.read_bytes(), "text/turtle", Accept="application/json")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["conforms"] is False
+    assert len(doc["results"]) == 3
+    for result in doc["results"]:
+        for key in ("focusNode", "resultPath", "value", "severity", "message", "hint", "line"):
+            assert key in result
+        assert result["line"] > 0
+
+
+def test_accept_language_chooses_french(server) -> None:
+    r = post(server, MONTREUIL.read_bytes(), "text/turtle", **{"Accept-Language": "fr-FR,fr"})
+    assert r.headers["Content-Language"] == "fr"
+    assert any("précède" in x["message"] for x in r.json()["results"])
+
+
+def test_the_turtle_report_is_an_sh_validation_report(server) -> None:
+    r = post(server, MONTREUIL.read_bytes(), "text/turtle", Accept="text/turtle")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+    g = Graph().parse(data=r.text, format="turtle")
+    report = next(g.subjects(RDF.type, SH.ValidationReport))
+    assert len(list(g.objects(report, SH.result))) == 3
+
+
+def test_the_html_report_groups_results_by_resource(server) -> None:
+    r = post(server, MONTREUIL.read_bytes(), "text/turtle", Accept="text/html")
+    assert r.status_code == 200 and "text/html" in r.headers["Content-Type"]
+    assert r.text.count('<section class="resource">') == 3
+    assert "actor:ville-de-montreuil" in r.text
+
+
+def test_a_multipart_upload_is_validated(server) -> None:
+    r = requests.post(server.endpoint("/validate"), timeout=120,
+                      files={"file": ("mine.ttl", MONTREUIL.read_bytes(), "text/turtle")})
+    assert r.status_code == 200 and len(r.json()["results"]) == 3
+
+
+def test_the_paste_box_is_validated(server) -> None:
+    r = requests.post(server.endpoint("/validate"), timeout=120, files={"file": ("", b"")},
+                      data={"text": MONTREUIL.read_text(), "syntax": "text/turtle",
+                            "lang": "fr"})
+    assert r.status_code == 200 and len(r.json()["results"]) == 3
+
+
+def test_the_page_has_a_form_in_both_languages(server) -> None:
+    en = requests.get(server.endpoint("/validate"), headers={"Accept-Language": "en"},
+                      timeout=10)
+    fr = requests.get(server.endpoint("/validate?lang=fr"), timeout=10)
+    assert en.status_code == fr.status_code == 200
+    assert 'type="file"' in en.text and "<textarea" in en.text and "Check a contribution" in en.text
+    assert "Vérifier une contribution" in fr.text and 'lang="fr"' in fr.text
+
+
+def test_unreadable_input_is_a_400_with_line_and_column(server) -> None:
+    r = post(server, b"@prefix ex: <http://e/> .\nex:a ex:b \n", "text/turtle",
+             Accept="application/json")
+    assert r.status_code == 400
+    assert r.json()["line"] == 3 or r.json()["line"] == 2
+    assert "column" in r.json()
+
+
+def test_too_large_is_a_413_before_parsing(server) -> None:
+    r = post(server, b"#" * 300_000, "text/turtle")
+    assert r.status_code == 413
+
+
+def test_an_unsupported_type_is_a_415(server) -> None:
+    r = post(server, b"hello", "application/pdf")
+    assert r.status_code == 415
