@@ -228,10 +228,14 @@ def test_each_variable_is_the_default_of_its_flag(row, clean_env) -> None:
     assert getattr(cli_parser().parse_args(argv), row.dest) == expected
 
 
-@pytest.mark.parametrize("command", ["build", "query", "stats"])
+CONTRIBUTE_ARGS = ["f.ttl", "--contributor", "me", "--source", "https://example.org/"]
+
+
+@pytest.mark.parametrize("command", ["build", "query", "stats", "contribute"])
 def test_the_store_variable_reaches_every_command(command, clean_env, tmp_path) -> None:
     clean_env.setenv("COOPGRAPH_STORE", str(tmp_path / "elsewhere"))
-    argv = [command, "ASK {}"] if command == "query" else [command]
+    argv = {"query": [command, "ASK {}"], "contribute": [command, *CONTRIBUTE_ARGS]}.get(
+        command, [command])
     assert cli_parser().parse_args(argv).store == tmp_path / "elsewhere"
     assert config.default_store_path() == tmp_path / "elsewhere"
 

@@ -145,7 +145,7 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(text)
 
 
-_ALL = ("build", "query", "stats", "serve", "contribute")
+_ALL = ("build", "query", "stats", "contribute", "serve")
 
 #: The table. docs/settings.md is generated from it (tests/test_settings.py keeps it current).
 SETTINGS: tuple[Setting, ...] = (
@@ -243,6 +243,11 @@ SETTINGS: tuple[Setting, ...] = (
             "largest request body: uploads, POSTed queries (413 beyond)",
             env="COOPGRAPH_MAX_UPLOAD", flag="--max-upload", commands=("serve",),
             metavar="BYTES", unit="bytes"),
+    Setting("MAX_CONTRIBUTION_SIZE", int, 32 * MiB,
+            "bytes of a contributed file `/validate` and `/contributions` accept (413 beyond, "
+            "before parsing); `MAX_CONTENT_LENGTH` applies first to request bodies",
+            env="COOPGRAPH_MAX_CONTRIBUTION_SIZE", flag="--max-contribution-size",
+            commands=("serve",), metavar="BYTES", unit="bytes"),
     Setting("TRUSTED_PROXIES", int, 0,
             "reverse proxies in front whose `X-Forwarded-*` headers are trusted",
             env="COOPGRAPH_PROXIES", flag="--proxies", commands=("serve",), metavar="N"),

@@ -130,7 +130,8 @@ def parse_submission(sub: Submission) -> Contribution:
     except InputTooLarge as exc:
         raise ApiError(413, str(exc)) from exc
     except RdfParseError as exc:
-        extra: dict[str, Any] = {k: v for k, v in (("line", exc.line), ("column", exc.column)) if v is not None}
+        extra: dict[str, Any] = {k: v for k, v in (("line", exc.line), ("column", exc.column))
+                                 if v is not None}
         raise ApiError(400, f"the contribution cannot be read: {exc}", **extra) from exc
 
 
