@@ -831,3 +831,45 @@ def test_snapshots_left_by_a_dead_server_are_removed(tmp_path: Path) -> None:
             assert mine.exists()
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------- deep nesting
+
+DEEP = "SELECT * WHERE " + "{" * 5000 + "?s ?p ?o" + "}" * 5000
+
+
+def test_deep_nesting_is_refused_before_any_worker(ex: Executor) -> None:
+    assert ex._pool is not None
+    spawned = ex._pool.spawned
+    for call in (ex.inspect, ex.prepare, ex.run_query):
+        with pytest.raises(QueryRefused) as caught:
+            call(DEEP)
+        assert caught.value.http_status == 400
+        assert "256 levels" in caught.value.message and "line 1, column" in caught.value.message
+    with pytest.raises(QueryRefused) as caught:
+        ex.run_update("INSERT DATA { <urn:a> <urn:b> " + "(" * 5000 + "1" + ")" * 5000 + " }")
+    assert caught.value.http_status == 400
+    assert ex._pool.spawned == spawned  # no worker started, none died
+    # brackets inside strings and comments do not count
+    assert objects(ex, 'SELECT ?o WHERE { ?s ?p ?o FILTER(?o != "' + "{" * 5000 + '") }')
+
+
+def test_a_query_that_crashes_a_worker_kills_one_and_is_then_refused(
+    store: OxigraphStore,
+) -> None:
+    # With the nesting limit lifted, 5,000 nested groups overflow the engine's stack.
+    limits = Limits(pool_size=1, max_nesting=100_000)
+    with Executor(store, limits=limits) as ex:
+        assert ex._pool is not None
+        wait_warm(ex, 1)
+        spawned = ex._pool.spawned
+        with pytest.raises(QueryRefused) as caught:
+            list(ex.run_query(DEEP))
+        assert caught.value.http_status == 400 and "crashed" in caught.value.message
+        assert ex._pool.spawned - spawned <= 1  # the crashed worker only is replaced
+        spawned = ex._pool.spawned
+        for _ in range(3):  # refused from memory: no worker is started, none dies
+            with pytest.raises(QueryRefused):
+                list(ex.run_query(DEEP))
+        assert ex._pool.spawned - spawned <= 1  # at most the pool's top-up of the first
+        assert objects(ex, CHEAP)

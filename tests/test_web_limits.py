@@ -83,7 +83,7 @@ def test_remote_service_is_refused(live_server):
 def test_too_long_query_is_refused(make_server, tiny_store):
     server = make_server({"STORE": tiny_store, "MAX_QUERY_LENGTH": 100})
     r = requests.post(server.endpoint(), data={"query": "ASK {}" + " " * 200}, timeout=30)
-    assert r.status_code == 403 and "100" in r.text
+    assert r.status_code == 413 and "100" in r.text
 
 
 def test_load_is_refused(writable_server):

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import itertools
 import logging
 import os
@@ -186,12 +187,14 @@ class Limits:
     parse_check_s: float = 0.5
     #: memory (heap) of one worker process; None = unlimited. Past it: MemoryLimitExceeded.
     worker_memory_bytes: int | None = 1024 * 1024 * 1024
+    #: deepest nesting of ``{ ( [`` in a text (see sparql_safety.MAX_NESTING); deeper: 400.
+    max_nesting: int = sparql_safety.MAX_NESTING
 
     def __post_init__(self) -> None:
         """Refuse settings that would silently disable a limit (a typo must not open the door)."""
         if not self.timeout_s > 0 or not self.parse_check_s > 0:
             raise ValueError("timeout_s and parse_check_s must be positive")
-        if self.max_query_chars < 1 or self.max_result_bytes < 1:
+        if self.max_query_chars < 1 or self.max_result_bytes < 1 or self.max_nesting < 1:
             raise ValueError("max_query_chars and max_result_bytes must be positive")
         if self.max_concurrent < 1 or self.pool_size < 0 or self.queue_wait_s < 0:
             raise ValueError("max_concurrent must be ≥ 1, pool_size and queue_wait_s ≥ 0")
@@ -731,18 +734,41 @@ class Executor:
         # stops its workers and removes its snapshots, at collection or at interpreter exit.
         self._finalizer = weakref.finalize(self, self._pool.close) if self._pool else None
         self._write_lock = threading.Lock()
+        #: keys of texts that crashed a worker (SIGSEGV...): refused at once, never retried.
+        self._crashed: _Crashed = _Crashed()
 
     # -- checks
+
+    def check_text(self, text: str, what: str = "query") -> None:
+        """The checks every text passes before any parser sees it: length (413), nesting
+        (400) and texts that crashed a worker before (400); raises QueryRefused.
+
+        Callers that parse a text themselves before handing it over (the update view works
+        out the graphs an update changes) call it first; the executor's own calls do too.
+        """
+        if len(text) > self.limits.max_query_chars:
+            raise QueryRefused(
+                f"the {what} has {len(text)} characters; the limit is "
+                f"{self.limits.max_query_chars}",
+                http_status=413,
+            )
+        deep = sparql_safety.too_deep(text, self.limits.max_nesting)
+        if deep is not None:
+            raise QueryRefused(
+                f"the {what} nests {{, ( and [ more than {self.limits.max_nesting} levels "
+                f"deep (line {deep.line}, column {deep.column}); flatten it",
+                http_status=400,
+            )
+        if _text_key(text) in self._crashed:
+            raise QueryRefused(
+                f"this {what} crashed a query worker before and is not run again",
+                http_status=400,
+            )
 
     def _check(
         self, text: str, base_iri: str | None
     ) -> tuple[sparql_safety.Analysis, tuple[str, ...]]:
-        if len(text) > self.limits.max_query_chars:
-            raise QueryRefused(
-                f"the query has {len(text)} characters; the limit is "
-                f"{self.limits.max_query_chars}",
-                http_status=413,
-            )
+        self.check_text(text, "query")
         analysis = _analyse(text, base_iri)
         services: list[str] = []
         for ref in analysis.services:
@@ -823,9 +849,14 @@ class Executor:
             try:
                 worker.conn.send({"op": "parse", "text": text, "base_iri": base_iri})
                 message = self._receive(worker, None, deadline)
-            except (QueryTimeout, _WorkerCrashed, OSError):
-                # Still evaluating on an empty store (so it parsed), or the worker died: either
-                # way run_query will report any syntax error before the first byte.
+            except _WorkerCrashed as exc:
+                if _crashed_by_query(worker):
+                    self._crashed.add(_text_key(text))
+                    raise _crash_error(worker) from exc
+                return  # killed from outside: run_query reports any syntax error
+            except (QueryTimeout, OSError):
+                # Still evaluating on an empty store (so it parsed): run_query reports any
+                # syntax error before the first byte.
                 return
             healthy = True
             if message[0] == "syntax":
@@ -903,6 +934,11 @@ class Executor:
                 if self._out_of_memory(worker):
                     self._slots.release()
                     raise self._memory_error() from exc
+                if _crashed_by_query(worker):
+                    # The query itself crashed the engine: another worker would crash too.
+                    self._crashed.add(_text_key(query_text))
+                    self._slots.release()
+                    raise _crash_error(worker) from exc
                 if attempt == 1:
                     # Died before answering (killed while idle, out of memory, ...): once more
                     # on another worker; a query that kills every worker fails the second time.
@@ -1074,12 +1110,7 @@ class Executor:
         Refusal happens on the text, before the engine sees it, so no connection is opened.
         Updates are not time-limited (they run in this process and must stay atomic).
         """
-        if len(update_text) > self.limits.max_query_chars:
-            raise QueryRefused(
-                f"the update has {len(update_text)} characters; the limit is "
-                f"{self.limits.max_query_chars}",
-                http_status=413,
-            )
+        self.check_text(update_text, "update")
         # Strict: updates run here, in a process with network access, so LOAD and SERVICE are
         # also looked for in the raw text (a commented-out LOAD is refused too).
         analysis = _analyse(update_text, base_iri, True)
@@ -1123,6 +1154,49 @@ class Executor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: Signals that mean the engine itself crashed on the text it was given (a stack overflow is
+#: SIGSEGV), unlike SIGKILL (the kernel's OOM killer, an operator) or SIGABRT (memory limit).
+_CRASH_SIGNALS = frozenset({-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGILL, -signal.SIGFPE})
+
+
+def _crashed_by_query(worker: _Worker) -> bool:
+    """Did this worker die of a crash while evaluating (not killed from outside)?"""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        worker.process.wait(5)
+    return worker.process.returncode in _CRASH_SIGNALS
+
+
+def _crash_error(worker: _Worker) -> QueryRefused:
+    log.warning("query worker %d crashed (%s) on a query; the text is refused from now on",
+                worker.process.pid, worker.process.returncode)
+    return QueryRefused(
+        "the query crashed the query engine and is refused (no other query was affected)",
+        http_status=400,
+    )
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _Crashed:
+    """A bounded set of text keys (the oldest forgotten first): memory stays bounded."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._keys: dict[str, None] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self._keys[key] = None
+            while len(self._keys) > self._size:
+                del self._keys[next(iter(self._keys))]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
 
 
 def _load_refused(ref: sparql_safety.Reference | sparql_safety.LoadOperation) -> QueryRefused:

@@ -199,6 +199,49 @@ def _scan(text: str) -> _Scan:
     return _Scan(masked, iris, variables, depth, ambiguous)
 
 
+#: Deepest nesting of ``{``, ``(`` and ``[`` (together) a query or update may have.
+#: Oxigraph's parser recurses once per level on the thread's stack: about 3,000 nested ``{``
+#: (or 5,000 ``(``) overflow an 8 MiB stack and kill the process (SIGSEGV). 256 levels parse
+#: in milliseconds and are far more than any written query uses.
+MAX_NESTING = 256
+
+_OPENERS = "{(["
+_CLOSERS = "})]"
+
+
+@dataclass(frozen=True)
+class Nesting:
+    """Where a text first nests deeper than allowed (1-based line and column)."""
+
+    depth: int
+    offset: int
+    line: int
+    column: int
+
+
+def too_deep(text: str, limit: int = MAX_NESTING) -> Nesting | None:
+    """The first place where ``{``, ``(`` and ``[`` nest deeper than ``limit``, or None.
+
+    Cheap: a text with at most ``limit`` opening characters cannot nest deeper, so most
+    queries cost three ``str.count`` calls. Otherwise brackets are counted on the masked text,
+    where those inside strings, IRIs and comments no longer count.
+    """
+    if sum(text.count(c) for c in _OPENERS) <= limit:
+        return None
+    masked = _scan(text).masked
+    level = 0
+    for offset, char in enumerate(masked):
+        if char in _OPENERS:
+            level += 1
+            if level > limit:
+                line = text.count("\n", 0, offset) + 1
+                column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+                return Nesting(level, offset, line, column)
+        elif char in _CLOSERS:
+            level = max(0, level - 1)
+    return None
+
+
 def _strictly_inside(spans: list[tuple[int, int]], offset: int) -> bool:
     """True if ``offset`` falls inside (not at the start of) one of the sorted, disjoint spans.
 

@@ -76,9 +76,6 @@ def sparql() -> Response:
     note_query(query)
     if not query.strip():
         raise ApiError(400, "the query is empty")
-    limit = current_app.config.get("MAX_QUERY_LENGTH")
-    if limit and len(query) > limit:
-        raise ApiError(403, f"the query is longer than the limit of {limit} characters")
     default_graphs, named_graphs = dataset_params()
     executor = service().executor
     base = current_app.config.get("BASE")

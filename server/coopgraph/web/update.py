@@ -56,13 +56,11 @@ def update() -> Response:
         [check_iri(g, "using-graph-uri") for g in form_or_args("using-graph-uri")],
         [check_iri(g, "using-named-graph-uri") for g in form_or_args("using-named-graph-uri")],
     )
-    limit = current_app.config.get("MAX_QUERY_LENGTH")
-    if limit and len(text) > limit:
-        raise ApiError(403, f"the update is longer than the limit of {limit} characters")
     base = current_app.config.get("BASE")
+    svc = service()
+    svc.executor.check_text(text, "update")  # length (413) and nesting (400) before parsing
     if curated_writes_checked():
         check_graphs_writable(update_target_graphs(text, base))
-    svc = service()
     try:
         svc.executor.run_update(text, base_iri=base)
     except QuerySyntaxError as exc:
