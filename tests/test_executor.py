@@ -191,7 +191,7 @@ def test_a_small_result_is_one_message(ex: Executor) -> None:
     stream = ex.run_query(CHEAP)
     assert stream._done  # type: ignore[attr-defined]
     assert b"".join(stream)
-    assert ex._slots._value == ex.limits.max_concurrent  # type: ignore[attr-defined]
+    assert ex._admission.running() == {"general": 0, "cheap": 0}
 
 
 # --------------------------------------------------------------------------- datasets
@@ -502,7 +502,8 @@ def test_query_length_limit(store: OxigraphStore) -> None:
 
 
 def test_concurrency_limit_answers_busy(store: OxigraphStore) -> None:
-    with Executor(store, limits=Limits(max_concurrent=1, queue_wait_s=0.1, pool_size=1)) as ex:
+    limits = Limits(max_concurrent=1, cheap_slots=0, queue_wait_s=0.1, pool_size=1)
+    with Executor(store, limits=limits) as ex:
         stream = ex.run_query(BIG)  # more than one chunk: the query holds its slot
         assert next(iter(stream))
         started = time.monotonic()
@@ -760,7 +761,8 @@ def test_fluctuating_concurrency_does_not_churn_processes(store: OxigraphStore) 
     """Bursts of max_concurrent queries with lulls between them (what 8 HTTP clients on
     2 cores look like): the pool settles at max_concurrent processes instead of starting a
     spare whenever every slot is busy and stopping it again in the next lull."""
-    with Executor(store, limits=Limits(pool_size=2, max_concurrent=4, queue_wait_s=10)) as ex:
+    limits = Limits(pool_size=2, max_concurrent=4, cheap_slots=0, queue_wait_s=10)
+    with Executor(store, limits=limits) as ex:
         assert ex._pool is not None
         wait_warm(ex, 2)
         for _ in range(12):
@@ -873,3 +875,38 @@ def test_a_query_that_crashes_a_worker_kills_one_and_is_then_refused(
                 list(ex.run_query(DEEP))
         assert ex._pool.spawned - spawned <= 1  # at most the pool's top-up of the first
         assert objects(ex, CHEAP)
+
+
+# --------------------------------------------------------------------------- fair admission
+
+
+def test_a_heavy_query_in_the_cheap_lane_is_stopped_and_cheap_ones_still_run(
+    store: OxigraphStore,
+) -> None:
+    limits = Limits(timeout_s=4.0, max_concurrent=1, cheap_slots=1, cheap_lane_s=0.5,
+                    queue_wait_s=0.1, pool_size=2)
+    with Executor(store, limits=limits) as ex:
+        wait_warm(ex, 2)
+        outcome: list[str] = []
+
+        def hold_the_general_slot() -> None:
+            try:
+                b"".join(ex.run_query(SLOW, client="a"))
+                outcome.append("done")
+            except QueryTimeout:
+                outcome.append("timeout")
+
+        holder = threading.Thread(target=hold_the_general_slot)
+        holder.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        with pytest.raises(QueryBusy) as caught:  # an unknown heavy text from another client
+            b"".join(ex.run_query(SLOW + " # another text", client="b"))
+        assert 0.4 < time.monotonic() - started < 2.0  # stopped at cheap_lane_s
+        assert caught.value.retry_after >= 1
+        assert objects(ex, CHEAP)  # the cheap slot is free again for cheap queries
+        with pytest.raises(QueryBusy):  # known heavy now: no cheap slot for it
+            ex.run_query(SLOW + " # another text", client="c")
+        holder.join(30)
+        assert outcome == ["timeout"]
+        assert ex._admission.running() == {"general": 0, "cheap": 0}

@@ -62,6 +62,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from coopgraph import sparql_safety
+from coopgraph.executor.admission import Admission, Busy, Ticket
 from coopgraph.query_worker import CHUNK_BYTES, TooLarge
 from coopgraph.store import (
     RDF_FORMATS,
@@ -87,7 +88,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: The folder that holds the ``coopgraph`` package, put on the workers' ``PYTHONPATH``.
-_PACKAGE_PARENT = Path(__file__).resolve().parents[1]
+_PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 
 #: Idle workers beyond ``Limits.pool_size`` are stopped after this long without a query.
 IDLE_WORKER_TTL_S = 60.0
@@ -144,9 +145,14 @@ class QueryTimeout(ExecutorError):
 
 
 class QueryBusy(ExecutorError):
-    """``Limits.max_concurrent`` queries are already running; try again shortly."""
+    """No slot for this query now (see :mod:`coopgraph.executor.admission`); the client
+    should retry after ``retry_after`` seconds."""
 
     http_status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ResultTooLarge(ExecutorError):
@@ -189,6 +195,14 @@ class Limits:
     worker_memory_bytes: int | None = 1024 * 1024 * 1024
     #: deepest nesting of ``{ ( [`` in a text (see sparql_safety.MAX_NESTING); deeper: 400.
     max_nesting: int = sparql_safety.MAX_NESTING
+    #: fair admission (see executor/admission.py): extra slots for queries not known heavy,
+    cheap_slots: int = 2
+    #: how long a query may hold one of those before it moves to a general slot or is stopped,
+    cheap_lane_s: float = 1.0
+    #: the time in a slot past which a query (its text, its client) counts as heavy,
+    heavy_after_s: float = 1.0
+    #: and the most heavy queries one client may run at once (0: half of max_concurrent).
+    heavy_per_client: int = 0
 
     def __post_init__(self) -> None:
         """Refuse settings that would silently disable a limit (a typo must not open the door)."""
@@ -198,6 +212,10 @@ class Limits:
             raise ValueError("max_query_chars and max_result_bytes must be positive")
         if self.max_concurrent < 1 or self.pool_size < 0 or self.queue_wait_s < 0:
             raise ValueError("max_concurrent must be ≥ 1, pool_size and queue_wait_s ≥ 0")
+        if self.cheap_slots < 0 or self.heavy_per_client < 0:
+            raise ValueError("cheap_slots and heavy_per_client must be ≥ 0")
+        if not self.cheap_lane_s > 0 or not self.heavy_after_s > 0:
+            raise ValueError("cheap_lane_s and heavy_after_s must be positive")
         # An idle worker already maps ~90 MB of data (interpreter, RocksDB threads' stacks).
         if self.worker_memory_bytes is not None and self.worker_memory_bytes < 256 * 1024**2:
             raise ValueError("worker_memory_bytes must be at least 256 MiB (or None)")
@@ -512,7 +530,7 @@ class _ProcessPool:
 
     def _capacity(self) -> int:
         """Workers worth keeping: one per query that may run at once, and the warm pool."""
-        return max(self._limits.pool_size, self._limits.max_concurrent)
+        return max(self._limits.pool_size, self._limits.max_concurrent + self._limits.cheap_slots)
 
     def _needs_top_up(self) -> bool:
         """Fewer than ``pool_size`` idle or starting, and room for one more (lock held).
@@ -621,6 +639,7 @@ class _Stream(Iterator[bytes]):
         self,
         executor: Executor,
         worker: _Worker | None,
+        ticket: Ticket,
         first: bytes | None,
         deadline: float,
         done: bool,
@@ -630,6 +649,7 @@ class _Stream(Iterator[bytes]):
         self._executor = executor
         self._on_abort = on_abort
         self._worker = worker
+        self._ticket = ticket
         self._pending = first
         self._deadline = deadline
         self._done = done
@@ -698,7 +718,7 @@ class _Stream(Iterator[bytes]):
         self._done = True
         if not healthy and self._on_abort is not None:
             self._on_abort()
-        self._executor._finish_query(self._worker, healthy=healthy)
+        self._executor._finish_query(self._worker, self._ticket, healthy=healthy)
 
     def close(self) -> None:
         """Called by the WSGI server when the response ends or the client goes away."""
@@ -723,7 +743,15 @@ class Executor:
         self.store = store
         self.union_default_graph = union_default_graph
         self.limits = limits or Limits()
-        self._slots = threading.BoundedSemaphore(self.limits.max_concurrent)
+        self._admission = Admission(
+            self.limits.max_concurrent,
+            self.limits.cheap_slots,
+            queue_wait_s=self.limits.queue_wait_s,
+            heavy_after_s=self.limits.heavy_after_s,
+            heavy_per_client=(
+                self.limits.heavy_per_client or max(1, self.limits.max_concurrent // 2)
+            ),
+        )
         self._allow = set(self.limits.service_allowlist)
         if use_processes is None:
             use_processes = isinstance(store, OxigraphStore)
@@ -816,7 +844,9 @@ class Executor:
             return None
         return _info(analysis, services)
 
-    def inspect(self, query_text: str, base_iri: str | None = None) -> QueryInfo:
+    def inspect(
+        self, query_text: str, base_iri: str | None = None, *, client: str | None = None
+    ) -> QueryInfo:
         """Check a query without evaluating it: limits, SERVICE/FROM, form and syntax.
 
         Raises QueryRefused, QuerySyntaxError (``line``/``column`` attributes), QueryBusy.
@@ -832,15 +862,15 @@ class Executor:
             # With an (allowed) SERVICE, evaluating on an empty store could call the remote
             # endpoint just to check the syntax: run_query reports syntax errors before any
             # byte anyway.
-            self._parse_check(query_text, base_iri)
+            self._parse_check(query_text, base_iri, client)
         if analysis.form is None:
             raise QuerySyntaxError("error at 1:1: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
         return _info(analysis, services)
 
-    def _parse_check(self, text: str, base_iri: str | None) -> None:
+    def _parse_check(self, text: str, base_iri: str | None, client: str | None) -> None:
         if self._pool is None:
             return  # the thread path reports syntax errors from run_query, before any byte
-        self._acquire_slot()
+        ticket = self._acquire_slot(text, client)
         worker: _Worker | None = None
         healthy = False
         try:
@@ -864,15 +894,17 @@ class Executor:
         finally:
             if worker is not None:
                 self._pool.release(worker, healthy=healthy)
-            self._slots.release()
+            self._admission.leave(ticket, record=False)
 
     # -- queries
 
-    def _acquire_slot(self) -> None:
-        if not self._slots.acquire(timeout=self.limits.queue_wait_s):
-            raise QueryBusy(
-                f"{self.limits.max_concurrent} queries are running; try again in a moment"
+    def _acquire_slot(self, text: str, client: str | None) -> Ticket:
+        try:
+            return self._admission.enter(
+                _text_key(text), client or "-", cheap_lane_s=self.limits.cheap_lane_s
             )
+        except Busy as exc:
+            raise QueryBusy(exc.message, retry_after=exc.retry_after) from None
 
     def run_query(
         self,
@@ -881,6 +913,8 @@ class Executor:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
+        *,
+        client: str | None = None,
     ) -> Iterator[bytes]:
         """Evaluate a query and return its serialised result as an iterator of chunks.
 
@@ -891,6 +925,9 @@ class Executor:
         ``media_type`` defaults to the form's default (JSON results, or Turtle); a media type
         that does not suit the form raises ValueError (content negotiation is the caller's).
         Close the iterator (WSGI servers do) to free the worker early.
+
+        ``client`` names who asks (the web layer passes the client address): fair admission
+        counts heavy queries per client (see :mod:`coopgraph.executor.admission`).
         """
         analysis, _ = self._check(query_text, base_iri)
         self._check_dataset(default_graphs, named_graphs)
@@ -914,9 +951,9 @@ class Executor:
                 "has_dataset_clause": bool(analysis.from_graphs),
             },
         }
-        self._acquire_slot()
+        ticket = self._acquire_slot(query_text, client)
         if self._pool is None:
-            return self._run_in_thread(request)
+            return self._run_in_thread(request, ticket)
         deadline = time.monotonic() + self.limits.timeout_s
         pool = self._pool
         for attempt in (1, 2):
@@ -924,37 +961,57 @@ class Executor:
                 # The retry takes a new process: idle ones may have died together (OOM killer).
                 worker = pool.acquire() if attempt == 1 else pool.spawn()
             except BaseException:
-                self._slots.release()
+                self._admission.leave(ticket, record=False)
                 raise
             try:
+                ticket.started = time.monotonic()  # cost counts from here, not a process start
                 worker.conn.send(request)
-                message = self._receive(worker, None, deadline)
+                message = self._first_reply(worker, ticket, deadline)
             except (_WorkerCrashed, OSError) as exc:
                 pool.release(worker, healthy=False)  # kills and reaps it: returncode is known
                 if self._out_of_memory(worker):
-                    self._slots.release()
+                    self._admission.leave(ticket)
                     raise self._memory_error() from exc
                 if _crashed_by_query(worker):
                     # The query itself crashed the engine: another worker would crash too.
                     self._crashed.add(_text_key(query_text))
-                    self._slots.release()
+                    self._admission.leave(ticket)
                     raise _crash_error(worker) from exc
                 if attempt == 1:
                     # Died before answering (killed while idle, out of memory, ...): once more
                     # on another worker; a query that kills every worker fails the second time.
                     log.warning("query worker %d died; retrying once", worker.process.pid)
                     continue
-                self._slots.release()
+                self._admission.leave(ticket)
                 raise StoreError("the query worker died") from exc
             except BaseException:  # QueryTimeout included: the worker is killed
-                self._finish_query(worker, healthy=False)
+                self._finish_query(worker, ticket, healthy=False)
                 raise
-            return self._first_message(worker, None, message, deadline)
+            return self._first_message(worker, ticket, None, message, deadline)
         raise AssertionError("unreachable")
+
+    def _first_reply(self, worker: _Worker, ticket: Ticket, deadline: float) -> tuple[Any, ...]:
+        """The worker's first message; a query in a cheap slot gets ``cheap_lane_s`` for it,
+        then moves to a general slot or is stopped with QueryBusy (see admission.py)."""
+        if ticket.lane == "cheap":
+            lane_deadline = min(deadline, ticket.started + self.limits.cheap_lane_s)
+            try:
+                return self._receive(worker, None, lane_deadline)
+            except QueryTimeout:
+                if lane_deadline >= deadline:
+                    raise
+                if not self._admission.promote(ticket):
+                    raise QueryBusy(
+                        "this query is heavy and the slots for heavy queries are taken; it was "
+                        "stopped, retry in a moment",
+                        retry_after=max(1, round(self.limits.heavy_after_s * 4)),
+                    ) from None
+        return self._receive(worker, None, deadline)
 
     def _first_message(
         self,
         worker: _Worker | None,
+        ticket: Ticket,
         chunks: queue.Queue[tuple[Any, ...]] | None,
         message: tuple[Any, ...],
         deadline: float,
@@ -962,12 +1019,14 @@ class Executor:
     ) -> _Stream:
         kind = message[0]
         if kind == "chunk":
-            return _Stream(self, worker, bytes(message[1]), deadline, False, chunks, on_abort)
+            return _Stream(self, worker, ticket, bytes(message[1]), deadline, False, chunks,
+                           on_abort)
         if kind == "last":  # the whole result in one message: the worker is free already
-            return _Stream(self, worker, bytes(message[1]), deadline, True, chunks, on_abort)
+            return _Stream(self, worker, ticket, bytes(message[1]), deadline, True, chunks,
+                           on_abort)
         if kind == "end":
-            return _Stream(self, worker, None, deadline, True, chunks, on_abort)
-        self._finish_query(worker, healthy=True)
+            return _Stream(self, worker, ticket, None, deadline, True, chunks, on_abort)
+        self._finish_query(worker, ticket, healthy=True)
         if kind == "syntax":
             raise _syntax_error(message[1])
         if kind == "too_large":
@@ -1018,16 +1077,16 @@ class Executor:
     def _timeout_message(self) -> str:
         return f"the query did not finish within {self.limits.timeout_s:g} s and was stopped"
 
-    def _finish_query(self, worker: _Worker | None, *, healthy: bool) -> None:
+    def _finish_query(self, worker: _Worker | None, ticket: Ticket, *, healthy: bool) -> None:
         try:
             if worker is not None and self._pool is not None:
                 self._pool.release(worker, healthy=healthy)
         finally:
-            self._slots.release()
+            self._admission.leave(ticket)
 
     # -- thread fallback (stores that are not an OxigraphStore)
 
-    def _run_in_thread(self, request: dict[str, Any]) -> _Stream:
+    def _run_in_thread(self, request: dict[str, Any], ticket: Ticket) -> _Stream:
         """Evaluate in a thread: bounded waiting, but the work itself is not stopped."""
         chunks: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=16)
         cancelled = threading.Event()
@@ -1095,11 +1154,61 @@ class Executor:
             message = self._receive(None, chunks, deadline)
         except QueryTimeout:
             cancelled.set()
-            self._slots.release()
+            self._admission.leave(ticket)
             raise
-        return self._first_message(None, chunks, message, deadline, cancelled.set)
+        return self._first_message(None, ticket, chunks, message, deadline, cancelled.set)
 
     # -- updates
+
+    def check_update(
+        self, update_text: str, base_iri: str | None = None, *, client: str | None = None
+    ) -> set[str]:
+        """Check an update before it runs and return the graphs it may change.
+
+        ``""`` is the default graph, :data:`coopgraph.update_analysis.ALL_GRAPHS` any named
+        graph. The text checks of :meth:`check_text`, then, in a query worker under the
+        query time limit (a text that takes longer is refused with QueryTimeout, 503):
+        Oxigraph's syntax check (QuerySyntaxError, 400, with line and column; skipped for a
+        text with LOAD or SERVICE, which :meth:`run_update` handles) and
+        :func:`coopgraph.update_analysis.targets`. Nothing of it runs in this process.
+        """
+        self.check_text(update_text, "update")
+        analysis = _analyse(update_text, base_iri, True)
+        if self._pool is None:  # no worker processes (a store other than Oxigraph)
+            from coopgraph import update_analysis
+
+            try:
+                return update_analysis.targets(update_text, base_iri)
+            except update_analysis.UpdateParseError as exc:
+                raise _syntax_error(exc.message) from exc
+        request = {
+            "op": "update_check",
+            "text": update_text,
+            "base_iri": base_iri,
+            "parse": not (analysis.loads or analysis.services),
+            "targets": True,
+        }
+        ticket = self._acquire_slot(update_text, client)
+        worker: _Worker | None = None
+        healthy = False
+        try:
+            worker = self._pool.acquire()
+            worker.conn.send(request)
+            message = self._receive(worker, None, time.monotonic() + self.limits.timeout_s)
+            healthy = True
+        except (_WorkerCrashed, OSError) as exc:
+            raise StoreError("the query worker died while checking the update") from exc
+        finally:
+            if worker is not None:
+                self._pool.release(worker, healthy=healthy)
+            self._admission.leave(ticket, record=False)
+        if message[0] == "syntax":
+            raise _syntax_error(message[1])
+        if message[0] == "unparsed":
+            error = QuerySyntaxError(message[1])
+            error.line, error.column = message[2], message[3]  # type: ignore[attr-defined]
+            raise error
+        return set(message[1])
 
     def run_update(self, update_text: str, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update on the read-write store; LOAD and SERVICE are refused.
