@@ -910,3 +910,43 @@ def test_a_heavy_query_in_the_cheap_lane_is_stopped_and_cheap_ones_still_run(
         holder.join(30)
         assert outcome == ["timeout"]
         assert ex._admission.running() == {"general": 0, "cheap": 0}
+
+
+# --------------------------------------------------------------------------- results as values
+
+
+def test_select_returns_rows_of_rdflib_terms(ex: Executor) -> None:
+    from rdflib import BNode, Literal, URIRef
+
+    rows = ex.select(f"SELECT ?s ?o ?none WHERE {{ ?s <{P}> ?o OPTIONAL {{ ?s <urn:x> ?none }} }}"
+                     " ORDER BY ?o")
+    assert [row["o"] for row in rows] == [Literal(v) for v in ("blank", "default", "one", "two")]
+    assert all(row["none"] is None for row in rows)
+    subjects = {row["o"].toPython(): row["s"] for row in rows}
+    assert subjects["one"] == URIRef("http://example.org/a")
+    assert isinstance(subjects["blank"], BNode)
+    typed = ex.select('SELECT ?n WHERE { BIND(42 AS ?n) BIND("x"@fr AS ?l) }')
+    assert typed[0]["n"].toPython() == 42
+
+
+def test_ask_and_construct(ex: Executor) -> None:
+    from rdflib import Graph, Literal, URIRef
+
+    assert ex.ask(f'ASK {{ ?s <{P}> "one" }}') is True
+    assert ex.ask('ASK { ?s ?p "nowhere" }') is False
+    graph = ex.construct(f"CONSTRUCT {{ ?s <{P}> ?o }} WHERE {{ GRAPH <{G1}> {{ ?s <{P}> ?o }} }}")
+    assert isinstance(graph, Graph) and len(graph) == 2
+    assert (URIRef("http://example.org/a"), URIRef(P), Literal("one")) in graph
+
+
+def test_reads_keep_the_limits(store: OxigraphStore) -> None:
+    with Executor(store, limits=Limits(timeout_s=1.0, max_result_bytes=10_000,
+                                       pool_size=1)) as ex:
+        with pytest.raises(QueryTimeout):
+            ex.select(SLOW)
+        with pytest.raises(ResultTooLarge):
+            ex.select(BIG)
+        with pytest.raises(ValueError):
+            ex.select(f"CONSTRUCT {{ ?s <{P}> ?o }} WHERE {{ ?s <{P}> ?o }}")
+        with pytest.raises(QueryRefused):
+            ex.select("SELECT * WHERE { SERVICE <http://example.org/s> { ?s ?p ?o } }")

@@ -1,19 +1,19 @@
 """Run a SPARQL query from the command line, on the local store or on a remote endpoint.
 
-Local queries are evaluated by Oxigraph on the store; remote ones go through SPARQLWrapper,
+Local queries are evaluated by Oxigraph through the executor (a query worker, the endpoint's
+limits); remote ones go through SPARQLWrapper,
 so the same command works against our server, Fuseki, Virtuoso or Wikidata.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 from typing import IO
 
-from .store import QueryResult, StoreError, open_store
+from .executor import Executor, ExecutorError, Limits
+from .store import StoreError, open_store
 
 #: --format → media type asked of the engine for SELECT/ASK results.
 TABULAR = {
@@ -68,28 +68,25 @@ def print_table(results: dict, out: IO[str]) -> None:
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
 
 
-def write_local(result: QueryResult, fmt: str, out: IO[str]) -> None:
-    """Write a local result in the requested format."""
-    buffer = io.BytesIO()
-    if result.kind == "graph":
-        result.serialize(buffer, "text/turtle")
-        out.write(buffer.getvalue().decode("utf-8"))
-        return
-    if fmt == "table":
-        result.serialize(buffer, "application/sparql-results+json")
-        print_table(json.loads(buffer.getvalue()), out)
-        return
-    result.serialize(buffer, TABULAR[fmt])
-    out.write(buffer.getvalue().decode("utf-8"))
-
-
 def run_local(query: str, store_path: Path, fmt: str, out: IO[str]) -> None:
-    """Evaluate on the on-disk store (opened read-only) with the union default graph."""
+    """Evaluate on the on-disk store (opened read-only) with the union default graph, through
+    the executor: a query worker, under the same limits as the endpoint's ``/sparql``."""
     if not Path(store_path).exists():
         raise StoreError(f"no store at {store_path}: run `coopgraph build` first")
     store = open_store(store_path, read_only=True)
     try:
-        write_local(store.query(query, union_default_graph=True), fmt, out)
+        with Executor(store, union_default_graph=True, limits=Limits(pool_size=1)) as executor:
+            try:
+                form = executor.inspect(query).form
+                graph = form in ("CONSTRUCT", "DESCRIBE")
+                media_type = "text/turtle" if graph else TABULAR.get(fmt, TABULAR["json"])
+                data = b"".join(executor.run_query(query, media_type=media_type))
+            except ExecutorError as exc:
+                raise StoreError(exc.message) from exc
+        if not graph and fmt == "table":
+            print_table(json.loads(data), out)
+        else:
+            out.write(data.decode("utf-8"))
     finally:
         store.close()
 
@@ -134,7 +131,3 @@ def main(query_arg: str, *, store_path: Path, endpoint: str | None, fmt: str,
     else:
         run_local(query, store_path, fmt, out)
 
-
-def rows_as_dicts(csv_text: str) -> list[dict[str, str]]:
-    """Parse CSV results (used by tests and scripts)."""
-    return list(csv.DictReader(io.StringIO(csv_text)))

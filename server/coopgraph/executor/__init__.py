@@ -27,12 +27,19 @@ Queries are therefore evaluated in worker *processes*:
 * each worker has a memory ceiling (``Limits.worker_memory_bytes``), since ORDER BY or
   GROUP_CONCAT can exhaust the machine well before the time limit.
 
-Updates run in the calling process, on the read-write store, after the text checks of
-:mod:`coopgraph.sparql_safety` refused LOAD and SERVICE (``LOAD SILENT`` is a successful no-op:
-it is cut out of the request, see :func:`_without_silent_loads`).
+Updates are checked in a query worker (:meth:`Executor.check_update`: syntax, and the graphs
+they change), then run in the calling process, on the read-write store, after the text checks
+of :mod:`coopgraph.sparql_safety` refused LOAD and SERVICE (``LOAD SILENT`` is a successful
+no-op: it is cut out of the request, see :mod:`.loads`).
 
 A store that is not an :class:`~coopgraph.store.OxigraphStore` (e.g. a future remote engine)
 is evaluated in threads: the time limit then only stops *waiting* (see docs/limits.md).
+
+The package, one job per module: :class:`Executor` (here: the checks and the calls),
+:mod:`.admission` (which query may start: lanes, measured cost, per-client shares),
+:mod:`.pool` (the worker processes and snapshots), :mod:`.stream` (reading a result from a
+worker), :mod:`.loads` (LOAD SILENT rewriting), :mod:`.limits` and :mod:`.errors` (the
+public types).
 """
 
 from __future__ import annotations
@@ -40,29 +47,31 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import itertools
 import logging
-import os
 import queue
-import shutil
 import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
 from coopgraph import sparql_safety
+from coopgraph.executor import reads
 from coopgraph.executor.admission import Admission, Busy, Ticket
+from coopgraph.executor.errors import (
+    ExecutorError,
+    MemoryLimitExceeded,
+    QueryBusy,
+    QueryRefused,
+    QueryTimeout,
+    ResultTooLarge,
+    _syntax_error,
+)
+from coopgraph.executor.limits import DEFAULT_MEDIA_TYPE, FORM_MEDIA_TYPES, Limits, QueryInfo
+from coopgraph.executor.loads import _without_silent_loads
+from coopgraph.executor.pool import _crashed_by_query, _ProcessPool, _Worker, _WorkerCrashed
+from coopgraph.executor.stream import _Stream
 from coopgraph.query_worker import CHUNK_BYTES, TooLarge
 from coopgraph.store import (
     RDF_FORMATS,
@@ -86,647 +95,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: The folder that holds the ``coopgraph`` package, put on the workers' ``PYTHONPATH``.
-_PACKAGE_PARENT = Path(__file__).resolve().parents[2]
-
-#: Idle workers beyond ``Limits.pool_size`` are stopped after this long without a query.
-IDLE_WORKER_TTL_S = 60.0
-
-#: How long a freshly spawned worker may take to import pyoxigraph and open its snapshot.
-WORKER_START_TIMEOUT_S = 60.0
-
-#: Forms → the media types their results can be serialised to, and the default one.
-FORM_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
-    "SELECT": tuple(RESULT_FORMATS),
-    "ASK": tuple(RESULT_FORMATS),
-    "CONSTRUCT": tuple(RDF_FORMATS),
-    "DESCRIBE": tuple(RDF_FORMATS),
-}
-DEFAULT_MEDIA_TYPE = {
-    "SELECT": "application/sparql-results+json",
-    "ASK": "application/sparql-results+json",
-    "CONSTRUCT": "text/turtle",
-    "DESCRIBE": "text/turtle",
-}
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class ExecutorError(Exception):
-    """A query was not (fully) answered for a reason the client may be told.
-
-    ``message`` is safe to show; ``http_status`` is the status the web layer should answer
-    with when the error happens before the first byte.
-    """
-
-    http_status = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class QueryRefused(ExecutorError):
-    """The text asks for something this endpoint does not do (too long, SERVICE, LOAD, ...)."""
-
-    http_status = 403
-
-    def __init__(self, message: str, *, http_status: int = 403) -> None:
-        super().__init__(message)
-        self.http_status = http_status
-
-
-class QueryTimeout(ExecutorError):
-    """The query ran longer than ``Limits.timeout_s`` and was stopped."""
-
-    http_status = 503
-
-
-class QueryBusy(ExecutorError):
-    """No slot for this query now (see :mod:`coopgraph.executor.admission`); the client
-    should retry after ``retry_after`` seconds."""
-
-    http_status = 503
-
-    def __init__(self, message: str, *, retry_after: int = 1) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class ResultTooLarge(ExecutorError):
-    """The serialised result exceeds ``Limits.max_result_bytes``."""
-
-    http_status = 413
-
-
-class MemoryLimitExceeded(ResultTooLarge):
-    """Evaluating the query needed more than ``Limits.worker_memory_bytes`` (the worker died).
-
-    A kind of ResultTooLarge (the intermediate results were too large), so that a web layer
-    that knows only ResultTooLarge answers 413 with this message.
-    """
-
-
-# --------------------------------------------------------------------------- public types
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The limits of one executor; docs/limits.md says what the client sees for each.
-
-    ``max_result_bytes`` counts bytes of the *serialised* result (what goes on the wire),
-    which is what costs memory and bandwidth whatever the format.
-    """
-
-    timeout_s: float = 30.0
-    max_query_chars: int = 100_000
-    max_result_bytes: int = 256 * 1024 * 1024
-    max_concurrent: int = 8
-    service_allowlist: tuple[str, ...] = ()
-    #: how long a query waits for one of the ``max_concurrent`` slots before QueryBusy.
-    queue_wait_s: float = 0.5
-    #: idle worker processes kept warm (each is a process with the store open read-only).
-    pool_size: int = 2
-    #: longest wait for the parse check of :meth:`Executor.inspect` (see there).
-    parse_check_s: float = 0.5
-    #: memory (heap) of one worker process; None = unlimited. Past it: MemoryLimitExceeded.
-    worker_memory_bytes: int | None = 1024 * 1024 * 1024
-    #: deepest nesting of ``{ ( [`` in a text (see sparql_safety.MAX_NESTING); deeper: 400.
-    max_nesting: int = sparql_safety.MAX_NESTING
-    #: fair admission (see executor/admission.py): extra slots for queries not known heavy,
-    cheap_slots: int = 2
-    #: how long a query may hold one of those before it moves to a general slot or is stopped,
-    cheap_lane_s: float = 1.0
-    #: the time in a slot past which a query (its text, its client) counts as heavy,
-    heavy_after_s: float = 1.0
-    #: and the most heavy queries one client may run at once (0: half of max_concurrent).
-    heavy_per_client: int = 0
-
-    def __post_init__(self) -> None:
-        """Refuse settings that would silently disable a limit (a typo must not open the door)."""
-        if not self.timeout_s > 0 or not self.parse_check_s > 0:
-            raise ValueError("timeout_s and parse_check_s must be positive")
-        if self.max_query_chars < 1 or self.max_result_bytes < 1 or self.max_nesting < 1:
-            raise ValueError("max_query_chars and max_result_bytes must be positive")
-        if self.max_concurrent < 1 or self.pool_size < 0 or self.queue_wait_s < 0:
-            raise ValueError("max_concurrent must be ≥ 1, pool_size and queue_wait_s ≥ 0")
-        if self.cheap_slots < 0 or self.heavy_per_client < 0:
-            raise ValueError("cheap_slots and heavy_per_client must be ≥ 0")
-        if not self.cheap_lane_s > 0 or not self.heavy_after_s > 0:
-            raise ValueError("cheap_lane_s and heavy_after_s must be positive")
-        # An idle worker already maps ~90 MB of data (interpreter, RocksDB threads' stacks).
-        if self.worker_memory_bytes is not None and self.worker_memory_bytes < 256 * 1024**2:
-            raise ValueError("worker_memory_bytes must be at least 256 MiB (or None)")
-        if isinstance(self.service_allowlist, str):
-            raise ValueError("service_allowlist is a tuple of IRIs, not one string")
-
-
-@dataclass(frozen=True)
-class QueryInfo:
-    """What :meth:`Executor.inspect` learnt from a query without evaluating it."""
-
-    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
-    media_types: tuple[str, ...]  # the media types this form can be serialised to
-    default_media_type: str
-    services: tuple[str, ...] = ()  # allow-listed SERVICE IRIs the query will call
-    from_graphs: tuple[str, ...] = ()
-    from_named_graphs: tuple[str, ...] = ()
-
-
-# --------------------------------------------------------------------------- parent side
-
-
-@dataclass(eq=False)
-class _Worker:
-    process: subprocess.Popen[bytes]
-    conn: Connection
-    generation: int
-    isolated: bool = False
-    queries: int = 0
-    retired: bool = False
-    idle_since: float = 0.0
-
-
-@dataclass
-class _Snapshot:
-    generation: int
-    path: Path
-    workers: int = 0  # live workers that have it open
-
-
-class _WorkerCrashed(Exception):
-    pass
-
-
-_ROOT_PREFIX = ".coopgraph-readers-"
-
-
-def _remove_stale_snapshot_roots(parent: Path) -> None:
-    """Remove snapshot folders left by executors whose process is gone (crash, SIGKILL)."""
-    for root in parent.glob(f"{_ROOT_PREFIX}*"):
-        pid_text = root.name[len(_ROOT_PREFIX) :].split("-", 1)[0]
-        if not pid_text.isdigit() or int(pid_text) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid_text), 0)
-        except ProcessLookupError:
-            shutil.rmtree(root, ignore_errors=True)
-        except PermissionError:
-            pass  # alive, someone else's
-
-
-class _ProcessPool:
-    """Worker processes over store snapshots; thread-safe."""
-
-    def __init__(self, store: OxigraphStore, limits: Limits) -> None:
-        self._store = store
-        self._limits = limits
-        # Next to the store so that checkpoints are hard links (same file system).
-        parent = store.path.parent if store.path is not None else Path(tempfile.gettempdir())
-        _remove_stale_snapshot_roots(parent)
-        self._root = Path(
-            tempfile.mkdtemp(prefix=f"{_ROOT_PREFIX}{os.getpid()}-", dir=str(parent))
-        )
-        self._isolate = not limits.service_allowlist
-        self._lock = threading.Condition()
-        self._snapshot_lock = threading.Lock()
-        self._idle: list[_Worker] = []
-        self._live: set[_Worker] = set()  # every worker not yet retired, idle or busy
-        self._starting = 0
-        self.spawned = 0  # processes started so far (diagnostics, tests)
-        self._snapshots: dict[int, _Snapshot] = {}
-        self._generation = 0
-        self._dirty = True
-        self._closed = False
-        self._serial = itertools.count()
-        self._maintainer = threading.Thread(
-            target=self._maintain, name="coopgraph-executor-pool", daemon=True
-        )
-        self._ensure_snapshot()
-        self._maintainer.start()
-
-    # -- snapshots
-
-    def mark_changed(self) -> None:
-        with self._lock:
-            self._dirty = True
-            self._lock.notify_all()
-
-    def _ensure_snapshot(self) -> int:
-        """Make a snapshot of the current store state if a write happened since the last one."""
-        with self._snapshot_lock:
-            with self._lock:
-                if not self._dirty:
-                    return self._generation
-                self._dirty = False  # writes after this point mark it dirty again
-                generation = self._generation + 1
-            target = self._root / f"snapshot-{generation}-{next(self._serial)}"
-            engine = self._store.engine
-            if self._store.path is not None:
-                with contextlib.suppress(OSError, RuntimeError):
-                    engine.flush()  # a store opened read-only cannot flush, nor needs to
-                engine.backup(str(target))
-            else:
-                copy = ox.Store(str(target))
-                copy.bulk_extend(engine.quads_for_pattern(None, None, None, None))
-                copy.flush()
-                del copy  # closes the RocksDB instance before readers open it
-            with self._lock:
-                old = self._generation
-                self._generation = generation
-                self._snapshots[generation] = _Snapshot(generation, target)
-                self._lock.notify_all()  # the maintainer moves idle workers to it
-            self._drop_snapshot_if_unused(old)
-            return generation
-
-    def _drop_snapshot_if_unused(self, generation: int) -> None:
-        with self._lock:
-            snap = self._snapshots.get(generation)
-            if snap is None or snap.workers > 0 or generation == self._generation:
-                return
-            del self._snapshots[generation]
-        shutil.rmtree(snap.path, ignore_errors=True)
-
-    # -- workers
-
-    def spawn(self) -> _Worker:
-        """Start a worker on the current snapshot and wait until it is ready."""
-        with self._lock:
-            generation = self._generation
-            snap = self._snapshots[generation]
-            snap.workers += 1
-        worker: _Worker | None = None
-        with self._lock:
-            self.spawned += 1
-        try:
-            parent_sock, child_sock = socket.socketpair()
-            env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(
-                [str(_PACKAGE_PARENT), *filter(None, [env.get("PYTHONPATH")])]
-            )
-            with child_sock:
-                process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                    [
-                        sys.executable,
-                        "-c",
-                        "from coopgraph.query_worker import main; main()",
-                        str(child_sock.fileno()),
-                        str(snap.path),
-                        "1" if self._isolate else "0",
-                        str(self._limits.worker_memory_bytes or 0),
-                    ],
-                    pass_fds=[child_sock.fileno()],
-                    stdin=subprocess.DEVNULL,
-                    env=env,
-                    # Own session: a Ctrl-C meant for the server does not hit the workers
-                    # mid-query (they exit when the server does, see query_worker).
-                    start_new_session=True,
-                )
-            parent_conn = Connection(parent_sock.detach())
-            worker = _Worker(process, parent_conn, generation)
-            with self._lock:
-                self._live.add(worker)  # from now on close() kills it, even while starting
-            if not parent_conn.poll(WORKER_START_TIMEOUT_S):
-                raise StoreError("a query worker did not start in time")
-            try:
-                message = parent_conn.recv()
-            except (EOFError, OSError) as exc:
-                raise StoreError(f"a query worker died while starting: {exc}") from exc
-            if message[0] != "ready":
-                raise StoreError(f"a query worker could not open the store: {message[1]}")
-            worker.isolated = bool(message[2])
-            if self._isolate and not worker.isolated:
-                log.warning("query worker could not isolate its network; relying on text checks")
-            return worker
-        except BaseException:
-            if worker is not None:
-                self._retire(worker)
-            else:
-                with self._lock:
-                    snap.workers -= 1
-                self._drop_snapshot_if_unused(generation)
-            raise
-
-    def _retire(self, worker: _Worker) -> None:
-        """Stop a worker for good and reap it (no zombie)."""
-        with contextlib.suppress(OSError, ValueError):
-            worker.conn.close()
-        process = worker.process
-        if process.poll() is None:
-            process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(5)  # reaps it: no zombie
-        with self._lock:
-            if worker in self._live:
-                self._live.discard(worker)
-            elif worker.retired:
-                return
-            worker.retired = True
-            snap = self._snapshots.get(worker.generation)
-            if snap is not None:
-                snap.workers -= 1
-        self._drop_snapshot_if_unused(worker.generation)
-
-    def _reopen(self, worker: _Worker) -> bool:
-        """Move an idle worker to the newest snapshot: milliseconds, instead of a new process.
-
-        False (and the worker retired) if it did not manage.
-        """
-        with self._lock:
-            generation = self._generation
-            snap = self._snapshots[generation]
-            snap.workers += 1
-        old = worker.generation
-        try:
-            worker.conn.send({"op": "reopen", "snapshot": str(snap.path)})
-            ok = worker.conn.poll(WORKER_START_TIMEOUT_S) and worker.conn.recv()[0] == "ready"
-        except (EOFError, OSError):
-            ok = False
-        with self._lock:
-            if ok:
-                worker.generation = generation
-            else:
-                snap.workers -= 1
-            old_snap = self._snapshots.get(old)
-            if ok and old_snap is not None:
-                old_snap.workers -= 1
-        if ok:
-            self._drop_snapshot_if_unused(old)
-            return True
-        self._drop_snapshot_if_unused(generation)
-        self._retire(worker)
-        return False
-
-    def acquire(self) -> _Worker:
-        """An idle worker on the newest snapshot (moved to it if needed), else a new one."""
-        self._ensure_snapshot()
-        while True:
-            with self._lock:
-                if self._closed:
-                    raise StoreError("the executor is closed")
-                if not self._idle:
-                    break
-                worker = self._idle.pop()
-                if self._needs_top_up():
-                    # The maintainer tops the pool up. Not woken on every query: each wake-up
-                    # costs the request path a GIL hand-over and a waitpid per idle worker.
-                    self._lock.notify_all()
-                current = worker.generation == self._generation
-            if worker.process.poll() is not None:
-                self._retire(worker)
-            elif current or self._reopen(worker):
-                return worker
-        return self.spawn()
-
-    def release(self, worker: _Worker, *, healthy: bool) -> None:
-        """Give a worker back after a query; an unhealthy one (killed, or its state unknown
-        after an abandoned stream) is stopped. Healthy ones stay idle (up to
-        ``max_concurrent``); the maintainer stops the extras once they have been idle long."""
-        worker.queries += 1
-        with self._lock:
-            keep = (
-                healthy
-                and not self._closed
-                and len(self._idle) < self._capacity()
-                and worker.process.poll() is None
-            )
-            if keep:
-                worker.idle_since = time.monotonic()
-                self._idle.append(worker)
-                if worker.generation != self._generation:
-                    self._lock.notify_all()  # the maintainer moves it to the new snapshot
-                return
-            self._lock.notify_all()
-        self._retire(worker)
-
-    def _maintain(self) -> None:
-        """Background upkeep, off the request path: take the snapshot after a write, move idle
-        workers to it, replace dead ones, keep ``pool_size`` warm, stop long-idle extras."""
-        while True:
-            with self._lock:
-                while not self._closed and not self._work_pending():
-                    self._lock.wait(1.0)
-                if self._closed:
-                    return
-                dead = [w for w in self._idle if w.process.poll() is not None]
-                expired = self._expired_idle()
-                self._idle = [w for w in self._idle if w not in dead and w not in expired]
-            for worker in dead:
-                log.warning("query worker %d died while idle; replacing it", worker.process.pid)
-                self._retire(worker)
-            for worker in expired:
-                self._retire(worker)
-            try:
-                self._refresh_idle()
-                self._top_up()
-            except Exception:  # noqa: BLE001 - keep maintaining; the request path spawns too
-                with self._lock:
-                    if self._closed:
-                        return  # close() killed a worker we were starting
-                    log.exception("query worker pool upkeep failed")
-                    self._lock.wait(1.0)
-
-    def _capacity(self) -> int:
-        """Workers worth keeping: one per query that may run at once, and the warm pool."""
-        return max(self._limits.pool_size, self._limits.max_concurrent + self._limits.cheap_slots)
-
-    def _needs_top_up(self) -> bool:
-        """Fewer than ``pool_size`` idle or starting, and room for one more (lock held).
-
-        The second condition matters under load: when every slot is busy, nothing is idle,
-        but a spare started then is one worker too many as soon as the load eases, and
-        release() would stop it again: a process start (~0.3 s of CPU) every few queries.
-        """
-        return (
-            len(self._idle) + self._starting < self._limits.pool_size
-            and len(self._live) + self._starting < self._capacity()
-        )
-
-    def _work_pending(self) -> bool:
-        """Whether the maintainer has something to do (called with the lock held)."""
-        return (
-            self._dirty
-            or self._needs_top_up()
-            or any(w.generation != self._generation for w in self._idle)
-            or any(w.process.poll() is not None for w in self._idle)
-            or bool(self._expired_idle())
-        )
-
-    def _expired_idle(self) -> list[_Worker]:
-        """Idle workers beyond ``pool_size`` unused for IDLE_WORKER_TTL_S (lock held).
-
-        Workers beyond the warm pool are kept for a while rather than stopped at once: under
-        steady concurrency above ``pool_size``, stopping them would mean starting a process for
-        most queries.
-        """
-        extra = len(self._idle) - self._limits.pool_size
-        if extra <= 0:
-            return []
-        now = time.monotonic()
-        oldest = sorted(self._idle, key=lambda w: w.idle_since)[:extra]
-        return [w for w in oldest if now - w.idle_since > IDLE_WORKER_TTL_S]
-
-    def _top_up(self) -> None:
-        """Start one worker if fewer than ``pool_size`` are idle or starting."""
-        with self._lock:
-            if self._closed or not self._needs_top_up():
-                return
-            self._starting += 1
-        try:
-            worker = self.spawn()
-            with self._lock:
-                keep = not self._closed and worker.generation == self._generation
-                if keep:
-                    worker.idle_since = time.monotonic()
-                    self._idle.append(worker)
-                    self._lock.notify_all()
-            if not keep:
-                self._retire(worker)
-        finally:
-            with self._lock:
-                self._starting -= 1
-
-    def _refresh_idle(self) -> None:
-        """Move idle workers left on an old snapshot to the newest one, off the request path."""
-        self._ensure_snapshot()
-        while True:
-            with self._lock:
-                stale = [w for w in self._idle if w.generation != self._generation]
-                if not stale or self._closed:
-                    return
-                worker = stale[0]
-                self._idle.remove(worker)
-            if self._reopen(worker):
-                with self._lock:
-                    if not self._closed:
-                        self._idle.append(worker)
-                        self._lock.notify_all()
-                        continue
-                self._retire(worker)
-
-    def idle_workers(self) -> list[_Worker]:
-        """The idle workers (for tests and diagnostics)."""
-        with self._lock:
-            return list(self._idle)
-
-    def live_workers(self) -> list[_Worker]:
-        """Every worker process not yet retired, idle or busy (for tests and diagnostics)."""
-        with self._lock:
-            return list(self._live)
-
-    def close(self) -> None:
-        """Kill every worker, busy ones included, and remove the snapshots."""
-        with self._lock:
-            self._closed = True
-            self._idle = []
-            self._lock.notify_all()
-        # Kill first (a worker still starting then fails at once, so the maintainer does not
-        # wait for it), join the maintainer, then kill whatever it started meanwhile.
-        for worker in self.live_workers():
-            self._retire(worker)
-        self._maintainer.join(WORKER_START_TIMEOUT_S)
-        for worker in self.live_workers():
-            self._retire(worker)
-        shutil.rmtree(self._root, ignore_errors=True)
-
-
-class _Stream(Iterator[bytes]):
-    """The chunks of one result; closing it early kills the worker (its state is unknown)."""
-
-    def __init__(
-        self,
-        executor: Executor,
-        worker: _Worker | None,
-        ticket: Ticket,
-        first: bytes | None,
-        deadline: float,
-        done: bool,
-        chunks: queue.Queue[tuple[Any, ...]] | None = None,
-        on_abort: Any = None,
-    ) -> None:
-        self._executor = executor
-        self._on_abort = on_abort
-        self._worker = worker
-        self._ticket = ticket
-        self._pending = first
-        self._deadline = deadline
-        self._done = done
-        self._chunks = chunks
-        self._closed = False
-        self.bytes_sent = 0 if first is None else len(first)
-        if done:
-            self._finish(healthy=True)
-
-    def __iter__(self) -> _Stream:
-        return self
-
-    def whole(self) -> bytes | None:
-        """The entire result if it arrived with the first message (a small result: the worker
-        is free already, nothing can fail any more), else None (iterate as usual)."""
-        if not self._done or self.bytes_sent != len(self._pending or b""):
-            return None
-        data, self._pending = self._pending or b"", None
-        return data
-
-    def __next__(self) -> bytes:
-        if self._pending is not None:
-            data, self._pending = self._pending, None
-            return data
-        if self._done or self._closed:
-            raise StopIteration
-        try:
-            message = self._executor._receive(self._worker, self._chunks, self._deadline)
-        except QueryTimeout:
-            log.warning("query stopped by the time limit after %d bytes", self.bytes_sent)
-            self._finish(healthy=False)
-            raise
-        except _WorkerCrashed as exc:
-            log.error("query worker died mid-stream after %d bytes", self.bytes_sent)
-            self._finish(healthy=False)
-            if self._executor._out_of_memory(self._worker):
-                raise self._executor._memory_error() from exc
-            raise StoreError("the query worker died") from exc
-        kind = message[0]
-        if kind == "chunk":
-            self.bytes_sent += len(message[1])
-            return bytes(message[1])
-        self._done = True
-        self._finish(healthy=True)
-        if kind == "last":
-            self.bytes_sent += len(message[1])
-            return bytes(message[1])
-        if kind == "end":
-            raise StopIteration
-        if kind == "too_large":
-            log.warning(
-                "result stopped at the %d-byte limit after %d bytes were sent",
-                self._executor.limits.max_result_bytes,
-                self.bytes_sent,
-            )
-            raise ResultTooLarge(
-                f"the result exceeds {self._executor.limits.max_result_bytes} bytes"
-            )
-        log.error("query failed mid-stream: %s", message[1:])
-        raise StoreError(str(message[1]))
-
-    def _finish(self, *, healthy: bool) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._done = True
-        if not healthy and self._on_abort is not None:
-            self._on_abort()
-        self._executor._finish_query(self._worker, self._ticket, healthy=healthy)
-
-    def close(self) -> None:
-        """Called by the WSGI server when the response ends or the client goes away."""
-        self._finish(healthy=self._done)
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
 
 
 class Executor:
@@ -915,6 +283,7 @@ class Executor:
         base_iri: str | None = None,
         *,
         client: str | None = None,
+        union_default_graph: bool | None = None,
     ) -> Iterator[bytes]:
         """Evaluate a query and return its serialised result as an iterator of chunks.
 
@@ -928,6 +297,7 @@ class Executor:
 
         ``client`` names who asks (the web layer passes the client address): fair admission
         counts heavy queries per client (see :mod:`coopgraph.executor.admission`).
+        ``union_default_graph`` overrides the executor's setting for this query.
         """
         analysis, _ = self._check(query_text, base_iri)
         self._check_dataset(default_graphs, named_graphs)
@@ -944,7 +314,10 @@ class Executor:
             "media_type": media_type,
             "max_result_bytes": self.limits.max_result_bytes,
             "dataset": {
-                "union_default_graph": self.union_default_graph,
+                "union_default_graph": (
+                    self.union_default_graph if union_default_graph is None
+                    else union_default_graph
+                ),
                 "default_graphs": default_graphs,
                 "named_graphs": named_graphs,
                 "base_iri": base_iri,
@@ -1158,6 +531,42 @@ class Executor:
             raise
         return self._first_message(None, ticket, chunks, message, deadline, cancelled.set)
 
+    # -- results as Python values (see executor/reads.py)
+
+    def _read(self, sparql: str, media_type: str, base_iri: str | None,
+              client: str | None, union: bool | None) -> bytes:
+        return b"".join(self.run_query(sparql, media_type=media_type, base_iri=base_iri,
+                                       client=client or "coopgraph", union_default_graph=union))
+
+    def select(
+        self, sparql: str, *, base_iri: str | None = None, client: str | None = None,
+        union_default_graph: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        """The rows of a SELECT query: ``{variable: rdflib term or None}`` per solution.
+
+        Same limits and errors as :meth:`run_query` (QueryTimeout, ResultTooLarge,
+        QueryBusy, QueryRefused, QuerySyntaxError); ValueError for another query form.
+        """
+        return reads.rows(
+            self._read(sparql, reads.JSON_RESULTS, base_iri, client, union_default_graph))
+
+    def ask(
+        self, sparql: str, *, base_iri: str | None = None, client: str | None = None,
+        union_default_graph: bool | None = None,
+    ) -> bool:
+        """The answer of an ASK query, within the limits of :meth:`run_query`."""
+        return reads.boolean(
+            self._read(sparql, reads.JSON_RESULTS, base_iri, client, union_default_graph))
+
+    def construct(
+        self, sparql: str, *, base_iri: str | None = None, client: str | None = None,
+        union_default_graph: bool | None = None,
+    ) -> Any:
+        """The graph (an ``rdflib.Graph``) of a CONSTRUCT or DESCRIBE query, within the
+        limits of :meth:`run_query`."""
+        return reads.graph(
+            self._read(sparql, reads.N_TRIPLES, base_iri, client, union_default_graph))
+
     # -- updates
 
     def check_update(
@@ -1265,17 +674,6 @@ class Executor:
         self.close()
 
 
-#: Signals that mean the engine itself crashed on the text it was given (a stack overflow is
-#: SIGSEGV), unlike SIGKILL (the kernel's OOM killer, an operator) or SIGABRT (memory limit).
-_CRASH_SIGNALS = frozenset({-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGILL, -signal.SIGFPE})
-
-
-def _crashed_by_query(worker: _Worker) -> bool:
-    """Did this worker die of a crash while evaluating (not killed from outside)?"""
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        worker.process.wait(5)
-    return worker.process.returncode in _CRASH_SIGNALS
-
 
 def _crash_error(worker: _Worker) -> QueryRefused:
     log.warning("query worker %d crashed (%s) on a query; the text is refused from now on",
@@ -1308,76 +706,6 @@ class _Crashed:
         return key in self._keys
 
 
-def _load_refused(ref: sparql_safety.Reference | sparql_safety.LoadOperation) -> QueryRefused:
-    return QueryRefused(
-        f"LOAD {ref.target}: this endpoint does not fetch data from the web; "
-        "upload it with the Graph Store Protocol instead"
-    )
-
-
-def _rdflib_rejects(update_text: str) -> bool:
-    """True if rdflib's SPARQL Update parser cannot parse the text (it only parses)."""
-    from rdflib.plugins.sparql.parser import parseUpdate
-
-    try:
-        parseUpdate(update_text)
-    except Exception:  # noqa: BLE001 - pyparsing and rdflib raise many types for bad input
-        return True
-    return False
-
-
-def _without_silent_loads(
-    update_text: str, base_iri: str | None, analysis: sparql_safety.Analysis
-) -> str:
-    """The update to run instead of a text that contains LOAD, or an exception.
-
-    Nothing is ever fetched: the text with its LOAD operations replaced by COPY operations of
-    the same shape (:func:`sparql_safety.replace_loads`) is run on an empty in-memory store,
-    only when the strict text checks find no LOAD or SERVICE left in it, to learn whether
-    Oxigraph parses the original. Oxigraph parses a whole request before running any of it.
-
-    * It does not parse, and rdflib's parser (parse only) rejects the original too:
-      :class:`QuerySyntaxError` (400), with Oxigraph's message and position in the original.
-      When only one of them rejects it, the text is refused as before (403): a 400 is given
-      only when both grammars agree.
-    * It parses: a LOAD without SILENT is refused (403). ``LOAD SILENT`` fails by definition
-      here (nothing is fetched), and SILENT makes a failed operation succeed without effect,
-      so those operations are cut out (with their ``;``) and the rest of the request is
-      returned, to be run as one update (atomically). When that cannot be done soundly (a
-      LOAD in a comment or a string, a LOAD the tokenizer cannot place), 403.
-    """
-    first = analysis.loads[0]
-    operations = sparql_safety.load_operations(update_text)
-    if not operations:
-        raise _load_refused(first)
-    edited, edits = sparql_safety.replace_loads(update_text, operations)
-    check = sparql_safety.analyse(edited, base_iri=base_iri, strict=True)
-    if check.loads or check.services:
-        raise _load_refused(first)
-    try:
-        ox.Store().update(edited, base_iri=base_iri)
-    except SyntaxError as exc:
-        if not _rdflib_rejects(update_text):
-            raise _load_refused(first) from exc
-        message = sparql_safety.map_error_position(str(exc), edited, update_text, edits)
-        raise _syntax_error(message) from exc
-    except Exception:  # noqa: BLE001, S110 - it parsed; failing on an empty store is fine
-        pass
-    for op in operations:
-        if not op.silent:
-            raise _load_refused(op)
-    if {r.offset for r in analysis.loads} != {op.start for op in operations}:
-        raise _load_refused(first)
-    rest = sparql_safety.remove_operations(update_text, operations)
-    if rest is None:
-        raise _load_refused(first)
-    check = sparql_safety.analyse(rest, base_iri=base_iri, strict=True)
-    if check.loads:
-        raise _load_refused(check.loads[0])
-    if check.services:
-        raise QueryRefused(f"SERVICE {check.services[0].target} is not allowed in updates")
-    return rest
-
 
 @functools.lru_cache(maxsize=32)
 def _analyse(text: str, base_iri: str | None, strict: bool = False) -> sparql_safety.Analysis:
@@ -1399,12 +727,4 @@ def _info(analysis: sparql_safety.Analysis, services: tuple[str, ...]) -> QueryI
         ),
     )
 
-
-def _syntax_error(message: str) -> QuerySyntaxError:
-    """A QuerySyntaxError carrying ``line`` and ``column`` attributes when the engine gave them."""
-    error = QuerySyntaxError(message)
-    line, column = sparql_safety.error_position(message)
-    error.line = line  # type: ignore[attr-defined]
-    error.column = column  # type: ignore[attr-defined]
-    return error
 
