@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from coopgraph import sparql_safety
 from coopgraph.store import (
     QuerySyntaxError,
 )
-
-log = logging.getLogger(__name__)
 
 
 class ExecutorError(Exception):

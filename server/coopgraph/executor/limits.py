@@ -3,31 +3,14 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from coopgraph import sparql_safety
-from coopgraph.store import (
-    RDF_FORMATS,
-    RESULT_FORMATS,
-)
+from coopgraph.formats import DEFAULT_MEDIA_TYPE, FORM_MEDIA_TYPES
 
-log = logging.getLogger(__name__)
+__all__ = ["DEFAULT_MEDIA_TYPE", "FORM_MEDIA_TYPES", "Limits", "QueryInfo"]
 
 
-#: Forms → the media types their results can be serialised to, and the default one.
-FORM_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
-    "SELECT": tuple(RESULT_FORMATS),
-    "ASK": tuple(RESULT_FORMATS),
-    "CONSTRUCT": tuple(RDF_FORMATS),
-    "DESCRIBE": tuple(RDF_FORMATS),
-}
-DEFAULT_MEDIA_TYPE = {
-    "SELECT": "application/sparql-results+json",
-    "ASK": "application/sparql-results+json",
-    "CONSTRUCT": "text/turtle",
-    "DESCRIBE": "text/turtle",
-}
 
 
 

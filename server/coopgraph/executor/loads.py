@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-import logging
-
 import pyoxigraph as ox
 
 from coopgraph import sparql_safety
 from coopgraph.executor.errors import QueryRefused, _syntax_error
-
-log = logging.getLogger(__name__)
 
 
 def _load_refused(ref: sparql_safety.Reference | sparql_safety.LoadOperation) -> QueryRefused:
