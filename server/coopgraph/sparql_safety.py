@@ -4,8 +4,7 @@ Why this exists: Oxigraph (as shipped in pyoxigraph) *does* open HTTP connection
 ``SERVICE <iri>`` in queries and for ``LOAD <iri>`` in updates (checked: a TCP listener on
 127.0.0.1 receives the connection). ``FROM``/``FROM NAMED`` and the protocol's
 ``default-graph-uri``/``named-graph-uri`` are never dereferenced (they only select graphs of
-the store), but a graph the store does not hold is almost always a mistake or a probe, so the
-executor refuses those too. pyoxigraph has no parse-only API and no hook on SERVICE, so the
+the store; one the store does not hold is an empty graph). pyoxigraph has no parse-only API and no hook on SERVICE, so the
 check is done here, on the text, before the engine sees it.
 
 How: a tokenizer that knows SPARQL's strings (short and long, both quotes, escapes), IRIs

@@ -176,26 +176,10 @@ class Executor:
             if ref.iri not in self._allow:
                 raise QueryRefused(f"SERVICE <{ref.iri}> is not allowed on this endpoint")
             services.append(ref.iri)
-        for ref in analysis.from_graphs:
-            if ref.iri is None or not self._holds_graph(ref.iri):
-                raise QueryRefused(
-                    f"{ref.keyword} {ref.target}: not a graph of this store (graphs are never "
-                    "fetched from the web)"
-                )
+        # FROM / FROM NAMED (and the protocol's dataset graphs) only select graphs of the
+        # store: Oxigraph never dereferences them, and a graph the store does not hold is an
+        # empty graph, as SPARQL 1.1 allows (nothing is fetched).
         return analysis, tuple(services)
-
-    def _holds_graph(self, iri: str) -> bool:
-        try:
-            return iri != "" and self.store.has_graph(iri)
-        except (ValueError, StoreError):
-            return False
-
-    def _check_dataset(
-        self, default_graphs: list[str] | None, named_graphs: list[str] | None
-    ) -> None:
-        for iri in [*(default_graphs or []), *(named_graphs or [])]:
-            if iri != "" and not self._holds_graph(iri):
-                raise QueryRefused(f"<{iri}> is not a graph of this store")
 
     def prepare(self, query_text: str, base_iri: str | None = None) -> QueryInfo | None:
         """The text checks of :meth:`inspect` (limits, SERVICE/FROM refusals) and the form the
@@ -300,7 +284,6 @@ class Executor:
         ``union_default_graph`` overrides the executor's setting for this query.
         """
         analysis, _ = self._check(query_text, base_iri)
-        self._check_dataset(default_graphs, named_graphs)
         form = analysis.form
         if media_type is None:
             media_type = DEFAULT_MEDIA_TYPE.get(form or "SELECT", "application/sparql-results+json")
