@@ -191,7 +191,7 @@ def test_a_small_result_is_one_message(ex: Executor) -> None:
     stream = ex.run_query(CHEAP)
     assert stream._done  # type: ignore[attr-defined]
     assert b"".join(stream)
-    assert ex._slots._value == ex.limits.max_concurrent  # type: ignore[attr-defined]
+    assert ex._admission.running() == {"general": 0, "cheap": 0}
 
 
 # --------------------------------------------------------------------------- datasets
@@ -222,15 +222,19 @@ def test_protocol_graphs_override_the_dataset(ex: Executor) -> None:
     assert objects(ex, query, default_graphs=[G2]) == {"two"}
 
 
-def test_graphs_not_in_the_store_are_refused(ex: Executor, listener: Listener) -> None:
-    with pytest.raises(QueryRefused, match="not a graph of this store"):
-        ex.run_query(f"SELECT * FROM <{listener.url}> WHERE {{ ?s ?p ?o }}")
-    with pytest.raises(QueryRefused):
-        ex.inspect(f"SELECT * FROM NAMED <{listener.url}> WHERE {{ ?s ?p ?o }}")
-    with pytest.raises(QueryRefused):
-        ex.run_query(CHEAP, default_graphs=[listener.url])
-    with pytest.raises(QueryRefused):
-        ex.run_query(CHEAP, named_graphs=[listener.url])
+def test_graphs_not_in_the_store_are_empty_and_never_fetched(
+    ex: Executor, listener: Listener
+) -> None:
+    """SPARQL 1.1 lets a service treat a FROM / FROM NAMED / protocol graph it does not hold
+    as empty; nothing is dereferenced (a listener at that IRI sees no connection)."""
+    assert objects(ex, f"SELECT ?o FROM <{listener.url}> WHERE {{ ?s <{P}> ?o }}") == set()
+    assert objects(ex, f"SELECT ?o FROM NAMED <{listener.url}> "
+                       f"WHERE {{ GRAPH ?g {{ ?s <{P}> ?o }} }}") == set()
+    assert objects(ex, CHEAP, default_graphs=[listener.url]) == set()
+    assert objects(ex, f"SELECT ?o WHERE {{ GRAPH ?g {{ ?s <{P}> ?o }} }}",
+                   named_graphs=[listener.url]) == set()
+    # held graphs beside an unknown one still answer
+    assert objects(ex, CHEAP, default_graphs=[G1, listener.url]) == {"one", "blank"}
     time.sleep(0.2)
     assert listener.connections == 0
 
@@ -502,7 +506,8 @@ def test_query_length_limit(store: OxigraphStore) -> None:
 
 
 def test_concurrency_limit_answers_busy(store: OxigraphStore) -> None:
-    with Executor(store, limits=Limits(max_concurrent=1, queue_wait_s=0.1, pool_size=1)) as ex:
+    limits = Limits(max_concurrent=1, cheap_slots=0, queue_wait_s=0.1, pool_size=1)
+    with Executor(store, limits=limits) as ex:
         stream = ex.run_query(BIG)  # more than one chunk: the query holds its slot
         assert next(iter(stream))
         started = time.monotonic()
@@ -760,7 +765,8 @@ def test_fluctuating_concurrency_does_not_churn_processes(store: OxigraphStore) 
     """Bursts of max_concurrent queries with lulls between them (what 8 HTTP clients on
     2 cores look like): the pool settles at max_concurrent processes instead of starting a
     spare whenever every slot is busy and stopping it again in the next lull."""
-    with Executor(store, limits=Limits(pool_size=2, max_concurrent=4, queue_wait_s=10)) as ex:
+    limits = Limits(pool_size=2, max_concurrent=4, cheap_slots=0, queue_wait_s=10)
+    with Executor(store, limits=limits) as ex:
         assert ex._pool is not None
         wait_warm(ex, 2)
         for _ in range(12):
@@ -831,3 +837,120 @@ def test_snapshots_left_by_a_dead_server_are_removed(tmp_path: Path) -> None:
             assert mine.exists()
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------- deep nesting
+
+DEEP = "SELECT * WHERE " + "{" * 5000 + "?s ?p ?o" + "}" * 5000
+
+
+def test_deep_nesting_is_refused_before_any_worker(ex: Executor) -> None:
+    assert ex._pool is not None
+    spawned = ex._pool.spawned
+    for call in (ex.inspect, ex.prepare, ex.run_query):
+        with pytest.raises(QueryRefused) as caught:
+            call(DEEP)
+        assert caught.value.http_status == 400
+        assert "256 levels" in caught.value.message and "line 1, column" in caught.value.message
+    with pytest.raises(QueryRefused) as caught:
+        ex.run_update("INSERT DATA { <urn:a> <urn:b> " + "(" * 5000 + "1" + ")" * 5000 + " }")
+    assert caught.value.http_status == 400
+    assert ex._pool.spawned == spawned  # no worker started, none died
+    # brackets inside strings and comments do not count
+    assert objects(ex, 'SELECT ?o WHERE { ?s ?p ?o FILTER(?o != "' + "{" * 5000 + '") }')
+
+
+def test_a_query_that_crashes_a_worker_kills_one_and_is_then_refused(
+    store: OxigraphStore,
+) -> None:
+    # With the nesting limit lifted, 5,000 nested groups overflow the engine's stack.
+    limits = Limits(pool_size=1, max_nesting=100_000)
+    with Executor(store, limits=limits) as ex:
+        assert ex._pool is not None
+        wait_warm(ex, 1)
+        spawned = ex._pool.spawned
+        with pytest.raises(QueryRefused) as caught:
+            list(ex.run_query(DEEP))
+        assert caught.value.http_status == 400 and "crashed" in caught.value.message
+        assert ex._pool.spawned - spawned <= 1  # the crashed worker only is replaced
+        spawned = ex._pool.spawned
+        for _ in range(3):  # refused from memory: no worker is started, none dies
+            with pytest.raises(QueryRefused):
+                list(ex.run_query(DEEP))
+        assert ex._pool.spawned - spawned <= 1  # at most the pool's top-up of the first
+        assert objects(ex, CHEAP)
+
+
+# --------------------------------------------------------------------------- fair admission
+
+
+def test_a_heavy_query_in_the_cheap_lane_is_stopped_and_cheap_ones_still_run(
+    store: OxigraphStore,
+) -> None:
+    limits = Limits(timeout_s=4.0, max_concurrent=1, cheap_slots=1, cheap_lane_s=0.5,
+                    queue_wait_s=0.1, pool_size=2)
+    with Executor(store, limits=limits) as ex:
+        wait_warm(ex, 2)
+        outcome: list[str] = []
+
+        def hold_the_general_slot() -> None:
+            try:
+                b"".join(ex.run_query(SLOW, client="a"))
+                outcome.append("done")
+            except QueryTimeout:
+                outcome.append("timeout")
+
+        holder = threading.Thread(target=hold_the_general_slot)
+        holder.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        with pytest.raises(QueryBusy) as caught:  # an unknown heavy text from another client
+            b"".join(ex.run_query(SLOW + " # another text", client="b"))
+        assert 0.4 < time.monotonic() - started < 2.0  # stopped at cheap_lane_s
+        assert caught.value.retry_after >= 1
+        assert objects(ex, CHEAP)  # the cheap slot is free again for cheap queries
+        with pytest.raises(QueryBusy):  # known heavy now: no cheap slot for it
+            ex.run_query(SLOW + " # another text", client="c")
+        holder.join(30)
+        assert outcome == ["timeout"]
+        assert ex._admission.running() == {"general": 0, "cheap": 0}
+
+
+# --------------------------------------------------------------------------- results as values
+
+
+def test_select_returns_rows_of_rdflib_terms(ex: Executor) -> None:
+    from rdflib import BNode, Literal, URIRef
+
+    rows = ex.select(f"SELECT ?s ?o ?none WHERE {{ ?s <{P}> ?o OPTIONAL {{ ?s <urn:x> ?none }} }}"
+                     " ORDER BY ?o")
+    assert [row["o"] for row in rows] == [Literal(v) for v in ("blank", "default", "one", "two")]
+    assert all(row["none"] is None for row in rows)
+    subjects = {row["o"].toPython(): row["s"] for row in rows}
+    assert subjects["one"] == URIRef("http://example.org/a")
+    assert isinstance(subjects["blank"], BNode)
+    typed = ex.select('SELECT ?n WHERE { BIND(42 AS ?n) BIND("x"@fr AS ?l) }')
+    assert typed[0]["n"].toPython() == 42
+
+
+def test_ask_and_construct(ex: Executor) -> None:
+    from rdflib import Graph, Literal, URIRef
+
+    assert ex.ask(f'ASK {{ ?s <{P}> "one" }}') is True
+    assert ex.ask('ASK { ?s ?p "nowhere" }') is False
+    graph = ex.construct(f"CONSTRUCT {{ ?s <{P}> ?o }} WHERE {{ GRAPH <{G1}> {{ ?s <{P}> ?o }} }}")
+    assert isinstance(graph, Graph) and len(graph) == 2
+    assert (URIRef("http://example.org/a"), URIRef(P), Literal("one")) in graph
+
+
+def test_reads_keep_the_limits(store: OxigraphStore) -> None:
+    with Executor(store, limits=Limits(timeout_s=1.0, max_result_bytes=10_000,
+                                       pool_size=1)) as ex:
+        with pytest.raises(QueryTimeout):
+            ex.select(SLOW)
+        with pytest.raises(ResultTooLarge):
+            ex.select(BIG)
+        with pytest.raises(ValueError):
+            ex.select(f"CONSTRUCT {{ ?s <{P}> ?o }} WHERE {{ ?s <{P}> ?o }}")
+        with pytest.raises(QueryRefused):
+            ex.select("SELECT * WHERE { SERVICE <http://example.org/s> { ?s ?p ?o } }")

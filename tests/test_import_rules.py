@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "coopgraph"
 #: top-level package → the modules (paths relative to server/coopgraph) allowed to import it.
 RULES: dict[str, set[str]] = {
     "pyoxigraph": {"store/oxigraph.py", "query_worker.py", "rdfio.py", "formats.py",
-                   "executor.py"},
+                   "executor/pool.py", "executor/loads.py"},
     "owlrl": {"build.py"},
     "flask": {"web/*"},
     "SPARQLWrapper": {"query.py", "store/remote.py"},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -385,3 +386,67 @@ def test_replaced_loads_stay_home(listener: Listener, text: str) -> None:
         ox.Store().update(edited)
     time.sleep(0.1)
     assert listener.connections == 0
+
+
+# --------------------------------------------------------------------------- update targets
+
+
+def _w3c_updates() -> list[Path]:
+    return sorted((Path(__file__).parent / "w3c" / "suite").rglob("*.ru"))
+
+
+def test_update_targets_never_miss_a_graph_rdflib_finds() -> None:
+    """Differential: on every update of the W3C suite that rdflib parses, the tokenizer's
+    reading names every graph rdflib's algebra names (an extra one, e.g. an empty GRAPH block,
+    only makes the curated check stricter) or gives up (None: rdflib is asked)."""
+    from coopgraph.sparql_safety import update_targets
+    from coopgraph.update_analysis import UpdateParseError, rdflib_targets
+
+    base = "http://example.org/base/"
+    compared = 0
+    for path in _w3c_updates():
+        text = path.read_text(encoding="utf-8")
+        try:
+            reference = rdflib_targets(text, base)
+        except UpdateParseError:
+            continue
+        found = update_targets(text, base_iri=base)
+        if found is None:
+            continue
+        compared += 1
+        assert reference <= found, (path, found, reference)
+    assert compared >= 100
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("INSERT DATA { GRAPH <http://g/a> { <a:s> <a:p> 1 } }", {"http://g/a"}),
+    ("INSERT DATA { <a:s> <a:p> 1 . GRAPH <http://g/z> { <a:s> <a:p> 1 } }", {"", "http://g/z"}),
+    ('PREFIX g: <http://g/> INSERT DATA { GRAPH g:a { <a:s> <a:p> "}" } }', {"http://g/a"}),
+    ("WITH <http://g/w> DELETE { ?s ?p ?o } INSERT { GRAPH <http://g/i> { ?s ?p 2 } } "
+     "WHERE { ?s ?p ?o }", {"http://g/w", "http://g/i"}),
+    ("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }", {"*all named graphs*"}),
+    ("MOVE <http://g/x> TO GRAPH <http://g/y>", {"http://g/x", "http://g/y"}),
+    ("COPY DEFAULT TO <http://g/y> ; DROP SILENT ALL", {"http://g/y", "*all named graphs*"}),
+    ("BASE <http://g/> CLEAR GRAPH <rel>", {"http://g/rel"}),
+    ("INSERT { ?s ?p 1 } USING <http://g/u> WHERE { ?s ?p ?o }", {""}),
+    ("LOAD <http://x> INTO GRAPH <http://g/l>", {"http://g/l"}),
+    # shapes the reader does not know: None (the caller asks a full parser)
+    ("INSERT DATA { GRAPH <http://g/a> { <a:s> <a:p> 1 } } trailing", None),
+    ("INSERT DATA { GRAPH undeclared:x { <a:s> <a:p> 1 } }", None),
+])
+def test_update_targets(text: str, expected: set[str] | None) -> None:
+    from coopgraph.sparql_safety import update_targets
+
+    assert update_targets(text) == expected
+
+
+def test_update_targets_in_linear_time() -> None:
+    from coopgraph.sparql_safety import update_targets
+
+    lines = "\n".join(f'e:s{i} e:p "v{i}" . GRAPH <http://g/{i}> {{ e:a e:b e:c }}'
+                      for i in range(1000))
+    text = f"PREFIX e: <https://ex.org/>\nINSERT DATA {{ {lines} }}"
+    started = time.monotonic()
+    found = update_targets(text)
+    assert found is not None and len(found) == 1001
+    assert time.monotonic() - started < 5

@@ -50,13 +50,14 @@ def test_result_too_large_is_413(make_server, tiny_store):
 
 
 def test_busy_is_503(make_server, tiny_store):
-    # The only slot is taken by a query that evaluates (no output) until its 3 s limit; a
-    # query arriving meanwhile is answered 503 at once. Which request wins the slot is a race,
-    # so an attempt whose slow query lost it (got the 503 itself) is replayed, at most 3 times.
+    # Without the cheap lane (CHEAP_QUERY_SLOTS 0; test_web_fairness.py tests it): the only
+    # slot is taken by a query that evaluates (no output) until its 3 s limit; a query arriving
+    # meanwhile is answered 503 at once. Which request wins the slot is a race, so an attempt
+    # whose slow query lost it (got the 503 itself) is replayed, at most 3 times.
     import threading
 
     server = make_server({"STORE": tiny_store, "MAX_CONCURRENT_QUERIES": 1, "QUEUE_WAIT": 0.0,
-                          "QUERY_TIMEOUT": 3.0})
+                          "QUERY_TIMEOUT": 3.0, "CHEAP_QUERY_SLOTS": 0})
     for _attempt in range(3):
         slow_status: list[int] = []
         slow = threading.Thread(target=lambda out=slow_status: out.append(requests.get(
@@ -83,7 +84,7 @@ def test_remote_service_is_refused(live_server):
 def test_too_long_query_is_refused(make_server, tiny_store):
     server = make_server({"STORE": tiny_store, "MAX_QUERY_LENGTH": 100})
     r = requests.post(server.endpoint(), data={"query": "ASK {}" + " " * 200}, timeout=30)
-    assert r.status_code == 403 and "100" in r.text
+    assert r.status_code == 413 and "100" in r.text
 
 
 def test_load_is_refused(writable_server):

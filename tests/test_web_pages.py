@@ -236,6 +236,13 @@ def test_examples_published_as_shacl_executables(curated_site: LiveServer) -> No
                    .subjects(RDF.type, SH.SPARQLExecutable))) == 12
 
 
+def test_service_description_links_the_examples(curated_site: LiveServer) -> None:
+    r = get(curated_site, "/sparql", "text/turtle")
+    graph = Graph().parse(data=r.text, format="turtle")
+    examples = URIRef(curated_site.url + "/.well-known/sparql-examples")
+    assert (None, RDFS.seeAlso, examples) in graph
+
+
 def test_workbench_lists_the_examples_in_the_page_language(curated_site: LiveServer) -> None:
     examples = load_examples()
     for lang in ("fr", "en"):

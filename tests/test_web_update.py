@@ -318,3 +318,32 @@ def test_load_silent_and_load(make_server, tiny_store, remote, curated_checks):
     assert CONTRIB + "x" not in server.store.named_graphs()
     time.sleep(0.2)
     assert remote.connections == 0
+
+
+def test_a_large_insert_data_is_checked_off_the_web_process(writable_server):
+    """Issue 12: a 4,000-triple INSERT DATA (~98,000 characters) took 75 s (rdflib parsed it
+    in the web process to find the graphs it writes). It is now checked in a query worker and
+    applied in well under 10 s, and a cheap query answers meanwhile."""
+    lines = "\n".join(f'e:s{i} e:p "v{i}" .' for i in range(4000))
+    text = f"PREFIX e: <https://ex.org/>\nINSERT DATA {{ GRAPH <{CONTRIB}> {{\n{lines}\n}} }}"
+    assert 80_000 < len(text) < 100_000
+    started = time.monotonic()
+    r = _update(writable_server, text, AUTH)
+    took = time.monotonic() - started
+    assert r.status_code == 204, r.text
+    assert took < 10, took
+    count = requests.get(writable_server.endpoint(), params={"query": (
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{CONTRIB}> {{ ?s ?p ?o }} }}")}, timeout=10)
+    assert count.json()["results"]["bindings"][0]["n"]["value"] == "4000"
+    # The same text into a curated graph is refused before anything is applied.
+    curated = text.replace(CONTRIB, GRAPH["data"])
+    r = _update(writable_server, curated, AUTH)
+    assert r.status_code == 403 and "curated" in r.text
+    assert not _ask(writable_server, f'ASK {{ GRAPH <{GRAPH["data"]}> {{ ?s ?p "v3999" }} }}')
+
+
+def test_update_syntax_error_is_400_with_its_position(writable_server):
+    r = _update(writable_server, f"INSERT DATA {{ GRAPH <{CONTRIB}> {{ <urn:a> <urn:p> }} }}",
+                {**AUTH, "Accept": "application/json"})
+    assert r.status_code == 400 and "syntax error" in r.text
+    assert r.json()["line"] == 1

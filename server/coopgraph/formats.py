@@ -1,7 +1,10 @@
-"""What Oxigraph needs to serialise a result and to build a query's dataset.
+"""The one table of media types, and what Oxigraph needs to serialise a result and to build
+a query's dataset.
 
-Shared by the store (in the server process) and the query workers (separate processes that
-import only pyoxigraph and this module, to start fast), so both read the same tables.
+Shared by the store (in the server process), the executor, the web layer's content
+negotiation (web/negotiation.py reads its lists from here) and the query workers (separate
+processes that import only pyoxigraph and this module, to start fast), so all read the same
+tables.
 """
 
 from __future__ import annotations
@@ -28,6 +31,21 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "application/n-quads": ox.RdfFormat.N_QUADS,
     "text/n3": ox.RdfFormat.N3,
 }
+
+
+#: The media types content negotiation offers, default first: SELECT/ASK results, and
+#: CONSTRUCT/DESCRIBE results and graph documents (N3 is read and written on request only).
+RESULT_TYPES: list[str] = list(RESULT_FORMATS)
+RDF_TYPES: list[str] = [media for media in RDF_FORMATS if media != "text/n3"]
+
+#: Query forms → the media types their results can be serialised to, and the default one.
+FORM_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
+    "SELECT": tuple(RESULT_FORMATS),
+    "ASK": tuple(RESULT_FORMATS),
+    "CONSTRUCT": tuple(RDF_FORMATS),
+    "DESCRIBE": tuple(RDF_FORMATS),
+}
+DEFAULT_MEDIA_TYPE: dict[str, str] = {form: types[0] for form, types in FORM_MEDIA_TYPES.items()}
 
 
 def query_kwargs(

@@ -1,13 +1,12 @@
 """Run a SPARQL query from the command line, on the local store or on a remote endpoint.
 
-Local queries are evaluated by Oxigraph on the store; remote ones go through SPARQLWrapper,
+Local queries are evaluated by Oxigraph through the executor (a query worker, the endpoint's
+limits); remote ones go through SPARQLWrapper,
 so the same command works against our server, Fuseki, Virtuoso or Wikidata.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -15,8 +14,9 @@ from typing import IO
 
 from rdflib import Graph
 
-from .store import QueryResult, StoreError, open_store
-from .tables import DEFAULT_MAX_WIDTH, graph_prefixes, render_table, turtle, turtle_graph
+from .executor import Executor, ExecutorError, Limits
+from .store import StoreError, open_store
+from .tables import DEFAULT_MAX_WIDTH, graph_prefixes, render_table, turtle_graph
 
 #: --format → media type asked of the engine for SELECT/ASK results.
 TABULAR = {
@@ -43,30 +43,30 @@ def print_table(results: dict, out: IO[str], *, query: str = "",
     render_table(results, out, prefixes=graph_prefixes(query=query), max_width=max_width)
 
 
-def write_local(result: QueryResult, fmt: str, out: IO[str], *, query: str = "",
-                max_width: int = DEFAULT_MAX_WIDTH) -> None:
-    """Write a local result in the requested format."""
-    buffer = io.BytesIO()
-    if result.kind == "graph":
-        out.write(turtle(result.triples(), graph_prefixes(query=query)))
-        return
-    if fmt == "table":
-        result.serialize(buffer, "application/sparql-results+json")
-        print_table(json.loads(buffer.getvalue()), out, query=query, max_width=max_width)
-        return
-    result.serialize(buffer, TABULAR[fmt])
-    out.write(buffer.getvalue().decode("utf-8"))
-
-
 def run_local(query: str, store_path: Path, fmt: str, out: IO[str],
               max_width: int = DEFAULT_MAX_WIDTH) -> None:
-    """Evaluate on the on-disk store (opened read-only) with the union default graph."""
+    """Evaluate on the on-disk store (opened read-only) with the union default graph, through
+    the executor: a query worker, under the same limits as the endpoint's ``/sparql``."""
     if not Path(store_path).exists():
         raise StoreError(f"no store at {store_path}: run `coopgraph build` first")
     store = open_store(store_path, read_only=True)
     try:
-        write_local(store.query(query, union_default_graph=True), fmt, out, query=query,
-                    max_width=max_width)
+        with Executor(store, union_default_graph=True, limits=Limits(pool_size=1)) as executor:
+            try:
+                form = executor.inspect(query).form
+                graph = form in ("CONSTRUCT", "DESCRIBE")
+                media_type = ("application/n-triples" if graph
+                              else TABULAR.get(fmt, TABULAR["json"]))
+                data = b"".join(executor.run_query(query, media_type=media_type))
+            except ExecutorError as exc:
+                raise StoreError(exc.message) from exc
+        if graph:  # Turtle with the graph's prefixes, whatever --format says
+            parsed = Graph().parse(data=data.decode("utf-8"), format="nt")
+            out.write(turtle_graph(parsed, graph_prefixes(query=query)))
+        elif fmt == "table":
+            print_table(json.loads(data), out, query=query, max_width=max_width)
+        else:
+            out.write(data.decode("utf-8"))
     finally:
         store.close()
 
@@ -118,7 +118,3 @@ def main(query_arg: str, *, store_path: Path, endpoint: str | None, fmt: str,
     else:
         run_local(query, store_path, fmt, out, max_width)
 
-
-def rows_as_dicts(csv_text: str) -> list[dict[str, str]]:
-    """Parse CSV results (used by tests and scripts)."""
-    return list(csv.DictReader(io.StringIO(csv_text)))

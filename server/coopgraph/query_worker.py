@@ -6,12 +6,15 @@ is empty), and so that what runs in the child is easy to audit. The protocol, ov
 pair, with pickled messages:
 
 * parent → worker: ``{"op": "query", ...}``, ``{"op": "parse", ...}``,
+  ``{"op": "update_check", ...}`` (see :func:`_serve_update_check`),
   ``{"op": "reopen", "snapshot": path}`` (after a write) or ``None`` (exit);
 * worker → parent: ``("ready", pid, isolated)`` once, then per query zero or more
   ``("chunk", bytes)`` followed by exactly one of ``("last", bytes, total)`` (the final chunk
   and the end in one message: a small result is one message), ``("end", total)``,
   ``("syntax", message)``, ``("error", message)``, ``("too_large", total)``; per parse check
-  ``("ok",)`` or ``("syntax", message)``; per reopen ``("ready", pid, isolated)`` again.
+  ``("ok",)`` or ``("syntax", message)``; per update check ``("syntax", message)``,
+  ``("unparsed", message, line, column)`` or ``("targets", sorted graphs or None)``; per
+  reopen ``("ready", pid, isolated)`` again.
 """
 
 from __future__ import annotations
@@ -129,6 +132,36 @@ def _serve_parse(conn: Connection, request: dict[str, Any]) -> None:
     conn.send(("ok",))
 
 
+def _serve_update_check(conn: Connection, request: dict[str, Any]) -> None:
+    """Before an update runs: Oxigraph's syntax check and the graphs it may change.
+
+    The syntax check runs the update on an empty in-memory store (the only parse API
+    pyoxigraph has; its WHERE clauses find nothing there), skipped (``parse`` False) when the
+    text holds LOAD or SERVICE, which must never run. The graphs come from
+    :mod:`coopgraph.update_analysis`, imported here on first use (it may import rdflib).
+    """
+    text, base_iri = request["text"], request["base_iri"]
+    if request["parse"]:
+        try:
+            ox.Store().update(text, base_iri=base_iri)
+        except SyntaxError as exc:
+            conn.send(("syntax", str(exc)))
+            return
+        except Exception:  # noqa: BLE001,S110 - it parsed; failing on an empty store is fine
+            pass
+    if not request["targets"]:
+        conn.send(("targets", None))
+        return
+    from coopgraph.update_analysis import UpdateParseError, targets
+
+    try:
+        found = targets(text, base_iri)
+    except UpdateParseError as exc:
+        conn.send(("unparsed", exc.message, exc.line, exc.column))
+        return
+    conn.send(("targets", sorted(found)))
+
+
 def main() -> None:
     """``python -c`` entry: ``argv`` = socket fd, snapshot path, isolate flag, memory bytes.
 
@@ -177,6 +210,8 @@ def _worker_main(conn: Connection, snapshot: str, isolate_network: bool) -> None
                 _serve_query(conn, store, request)
             elif request["op"] == "parse":
                 _serve_parse(conn, request)
+            elif request["op"] == "update_check":
+                _serve_update_check(conn, request)
             elif request["op"] == "reopen":
                 # A write happened: drop the old snapshot (closing it) and open the new one.
                 del store

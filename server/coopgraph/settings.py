@@ -233,6 +233,16 @@ SETTINGS: tuple[Setting, ...] = (
             "query worker processes kept warm (latency only)",
             env="COOPGRAPH_WORKER_POOL_SIZE", flag="--worker-pool-size", commands=("serve",),
             metavar="N", limit="pool_size"),
+    Setting("CHEAP_QUERY_SLOTS", int, 2,
+            "extra query slots only for queries not known to be heavy, so cheap lookups find "
+            "room while heavy queries fill the others (see limits.md, fair admission)",
+            env="COOPGRAPH_CHEAP_QUERY_SLOTS", flag="--cheap-query-slots",
+            commands=("serve",), metavar="N", limit="cheap_slots"),
+    Setting("HEAVY_QUERIES_PER_CLIENT", int, 0,
+            "heavy queries one client may run at once; 0 = its share of the slots among the "
+            "clients running heavy queries (503 with Retry-After beyond, for that client only)",
+            env="COOPGRAPH_HEAVY_QUERIES_PER_CLIENT", flag="--heavy-queries-per-client",
+            commands=("serve",), metavar="N", limit="heavy_per_client"),
     Setting("SERVICE_ALLOWLIST", list, (),
             "remote SPARQL endpoints a `SERVICE` clause may call (environment: separated by "
             "spaces or commas)",

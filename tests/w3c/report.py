@@ -144,7 +144,8 @@ def write_doc(
         "# W3C SPARQL 1.1 conformance",
         "",
         "Measured by `tests/w3c/` — the official W3C SPARQL 1.1 test suite "
-        f"(`{SUITE_DIR.relative_to(config.PROJECT_ROOT.parent)}`, beside the repository) run "
+        f"(vendored in `{SUITE_DIR.relative_to(config.PROJECT_ROOT)}/`, origin and licence in "
+        "its README) run "
         "against running servers **through the standard protocols only**: every test empties "
         "the store (`DROP ALL`), loads its data with the Graph Store HTTP Protocol "
         "(`PUT ?default`, `PUT ?graph=IRI`, N-Triples), sends its query or update over the "

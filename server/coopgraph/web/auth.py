@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable
-from typing import Any
 
 from flask import current_app, request
 
+from ..sparql_safety import ALL_GRAPHS
 from .errors import ApiError
 
-_ALL = "*all named graphs*"
+_ALL = ALL_GRAPHS  # what executor.check_update answers for "any named graph"
 
 
 def require_admin() -> None:
@@ -73,75 +73,3 @@ def curated_writes_checked() -> bool:
     return bool(current_app.config.get("PROTECTED_GRAPHS")) and not current_app.config.get(
         "ALLOW_CURATED_WRITES"
     )
-
-
-def update_target_graphs(update_text: str, base_iri: str | None = None) -> set[str]:
-    """The graphs a SPARQL Update may change (``""`` = default graph, ``_ALL`` = unknown).
-
-    Why rdflib here: pyoxigraph has no parse-only entry point for updates, and the update
-    must be refused before it runs. rdflib's parser only builds the algebra; nothing is
-    evaluated by rdflib. A text rdflib cannot parse is refused with its message.
-    """
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.algebra import translateUpdate
-    from rdflib.plugins.sparql.parser import parseUpdate
-    from rdflib.term import URIRef, Variable
-
-    try:
-        update = translateUpdate(parseUpdate(update_text), base=base_iri)
-    except ParseException as exc:
-        raise ApiError(
-            400,
-            f"syntax error: {exc.msg} at line {exc.lineno}, column {exc.col}",
-            line=exc.lineno,
-            column=exc.col,
-        ) from exc
-    except Exception as exc:  # noqa: BLE001 - rdflib raises many types for bad input
-        raise ApiError(400, f"the update could not be parsed: {exc}") from exc
-
-    targets: set[str] = set()
-
-    def name(term: Any) -> str:
-        if isinstance(term, URIRef):
-            return str(term)
-        if isinstance(term, Variable):
-            return _ALL
-        if term in ("DEFAULT", None):
-            return ""
-        return _ALL  # NAMED, ALL
-
-    def part(op: Any, key: str) -> Any:
-        # CompValue.get() is not dict.get(): look the key up explicitly.
-        return op[key] if key in op else None
-
-    def template(clause: Any, default: str) -> None:
-        if clause is None or not hasattr(clause, "keys"):
-            return
-        if part(clause, "triples"):
-            targets.add(default)
-        for graph, triples in (part(clause, "quads") or {}).items():
-            if triples:
-                targets.add(name(graph))
-
-    for op in update.algebra:
-        kind = op.name
-        if kind in ("InsertData", "DeleteData", "DeleteWhere"):
-            template(op, "")
-        elif kind == "Modify":
-            graph = part(op, "withClause")
-            default = name(graph) if graph is not None else ""
-            template(part(op, "delete"), default)
-            template(part(op, "insert"), default)
-        elif kind in ("Clear", "Drop", "Create"):
-            targets.add(name(part(op, "graphiri")))
-        elif kind == "Load":
-            graph = part(op, "graphiri")
-            targets.add(name(graph) if graph is not None else "")
-        elif kind in ("Add", "Copy", "Move"):
-            source, target = part(op, "graph")
-            targets.add(name(target))
-            if kind == "Move":
-                targets.add(name(source))
-        else:
-            targets.add(_ALL)
-    return targets

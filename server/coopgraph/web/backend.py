@@ -137,6 +137,8 @@ _LIMIT_FIELDS: dict[str, str] = {
     "SERVICE_ALLOWLIST": "service_allowlist",
     "QUEUE_WAIT": "queue_wait_s",
     "WORKER_POOL_SIZE": "pool_size",
+    "CHEAP_QUERY_SLOTS": "cheap_slots",
+    "HEAVY_QUERIES_PER_CLIENT": "heavy_per_client",
 }
 
 

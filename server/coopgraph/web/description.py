@@ -1,19 +1,20 @@
 """Self-description: the SPARQL 1.1 Service Description and the VoID description.
 
 Both are small graphs built with pyoxigraph terms and serialised by pyoxigraph in the
-negotiated RDF syntax. The VoID statistics are computed by SPARQL on the store (the engine
-does the counting) and cached per store version, since they scan the whole dataset.
+negotiated RDF syntax. The VoID statistics are computed by :func:`coopgraph.stats.void`
+through the executor (a query worker, the query time limit) and cached per store version,
+since they scan the whole dataset.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from .. import namespaces
+from .. import stats as statistics
 from ..namespaces import CG, IGEO, PREFIXES
+from ..stats import LINK_TARGETS, VoidStats
 from ..store import RDF_FORMATS
 from .negotiation import content_type, negotiate
 from .service import service
@@ -34,15 +35,6 @@ RESULT_FORMAT_IRIS = [
     "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads",
 ]
 
-#: Outgoing link targets: name → IRI prefix of the objects. The linksets and target datasets
-#: use the IRIs ``coopgraph links`` gives them in the links graph
-#: (``<base>id/linkset/{name}``, ``<base>id/dataset/{name}``), so both descriptions agree.
-LINK_TARGETS = {
-    "wikidata": "http://www.wikidata.org/entity/",
-    "geonames": "https://sws.geonames.org/",
-    "ror": "https://ror.org/",
-    "un-sdg": "http://metadata.un.org/sdg/",
-}
 #: The INSEE codes are literals: a linkset described by its predicate.
 INSEE_SPACE = "http://rdf.insee.fr/geo/"
 
@@ -91,6 +83,9 @@ def service_description() -> Response:
         ox.Triple(svc, N(SD + "supportedLanguage"), N(SD + "SPARQL11Query")),
         ox.Triple(svc, N(SD + "supportedLanguage"), N(SD + "SPARQL11Update")),
         ox.Triple(svc, N(DCTERMS + "title"), ox.Literal("coopgraph SPARQL endpoint")),
+        # the example queries as SHACL executables (web/examples_rdf.py), as other tools find them
+        ox.Triple(svc, N("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+                  N(request.url_root + ".well-known/sparql-examples")),
     ]
     triples += [ox.Triple(svc, N(SD + "resultFormat"), N(FORMATS_NS + f))
                 for f in RESULT_FORMAT_IRIS]
@@ -126,85 +121,6 @@ def service_description() -> Response:
     return _render(triples)
 
 
-@dataclass(frozen=True)
-class VoidStats:
-    """The numbers of the VoID description, computed once per store version."""
-
-    triples: int
-    entities: int
-    classes: int
-    properties: int
-    distinct_subjects: int
-    distinct_objects: int
-    class_partitions: list[tuple[str, int]]
-    property_partitions: list[tuple[str, int]]
-    graphs: list[tuple[str, int]]
-    linksets: dict[str, tuple[int, list[str]]]
-    insee_links: int
-
-
-_STATS_QUERIES = {
-    "triples": "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
-    "entities": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?s)) }",
-    "classes": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }",
-    "properties": "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }",
-    "distinct_subjects": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }",
-    "distinct_objects": "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }",
-}
-
-
-def _count(sparql: str) -> int:
-    result = service().store.query(sparql, union_default_graph=True)
-    row = next(result.rows())
-    return int(row["n"].value) if row["n"] is not None else 0
-
-
-def compute_void_stats() -> VoidStats:
-    """Count by SPARQL over the union of all graphs (distinct triples)."""
-    store = service().store
-    numbers = {key: _count(q) for key, q in _STATS_QUERIES.items()}
-    classes = [
-        (row["c"].value, int(row["n"].value))
-        for row in store.query(
-            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } "
-            "GROUP BY ?c ORDER BY ?c",
-            union_default_graph=True,
-        ).rows()
-    ]
-    properties = [
-        (row["p"].value, int(row["n"].value))
-        for row in store.query(
-            "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } "
-            "GROUP BY ?p ORDER BY ?p",
-            union_default_graph=True,
-        ).rows()
-    ]
-    linksets: dict[str, tuple[int, list[str]]] = {}
-    for name, prefix in LINK_TARGETS.items():
-        rows = list(store.query(
-            "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o "
-            f'FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{prefix}")) }} }} GROUP BY ?p ORDER BY ?p',
-            union_default_graph=True,
-        ).rows())
-        linksets[name] = (
-            sum(int(r["n"].value) for r in rows),
-            [r["p"].value for r in rows],
-        )
-    insee = _count(
-        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?o WHERE { "
-        f"?s <{IGEO}codeINSEE> ?o }} }}"
-    )
-    graphs = [(g, store.count(g)) for g in store.named_graphs()]
-    return VoidStats(
-        class_partitions=classes,
-        property_partitions=properties,
-        graphs=graphs,
-        linksets=linksets,
-        insee_links=insee,
-        **numbers,
-    )
-
-
 def void_stats() -> VoidStats:
     """The statistics for the current store version (computed at most once per version)."""
     svc = service()
@@ -213,7 +129,7 @@ def void_stats() -> VoidStats:
         if cached and cached[0] == svc.version:
             return cached[1]
         version = svc.version
-        stats = compute_void_stats()
+        stats = statistics.void(svc.executor)
         svc.cache["void"] = (version, stats)
         return stats
 

@@ -134,7 +134,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(QueryBusy)
     def _busy(exc: QueryBusy) -> Response:
         message = getattr(exc, "message", None) or str(exc) or "too many queries at once"
-        return error_response(503, message, headers={"Retry-After": "1"})
+        retry = str(getattr(exc, "retry_after", 1))
+        return error_response(503, message, headers={"Retry-After": retry})
 
     @app.errorhandler(ResultTooLarge)
     def _too_large(exc: ResultTooLarge) -> Response:

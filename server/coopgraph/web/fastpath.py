@@ -145,7 +145,7 @@ class FastSparql:
         try:
             chunks: Any = executor.run_query(
                 query, media_type=media_type, default_graphs=[], named_graphs=[],
-                base_iri=base,
+                base_iri=base, client=environ.get("REMOTE_ADDR"),
             )
         except Exception as exc:  # noqa: BLE001 - handed to the view, which answers it
             return self._hand_over(environ, start_response, exc)

@@ -11,24 +11,8 @@ from __future__ import annotations
 from flask import request
 from werkzeug.datastructures import MIMEAccept
 
+from ..formats import RDF_TYPES, RESULT_TYPES
 from .errors import ApiError
-
-#: SELECT/ASK results, default first.
-RESULT_TYPES = [
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-]
-#: CONSTRUCT/DESCRIBE results and graph documents, default first.
-RDF_TYPES = [
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/rdf+xml",
-    "application/trig",
-    "application/n-quads",
-]
 
 #: ``?format=`` short names.
 FORMATS = {

@@ -76,9 +76,6 @@ def sparql() -> Response:
     note_query(query)
     if not query.strip():
         raise ApiError(400, "the query is empty")
-    limit = current_app.config.get("MAX_QUERY_LENGTH")
-    if limit and len(query) > limit:
-        raise ApiError(403, f"the query is longer than the limit of {limit} characters")
     default_graphs, named_graphs = dataset_params()
     executor = service().executor
     base = current_app.config.get("BASE")
@@ -91,13 +88,13 @@ def sparql() -> Response:
     info = None if request.method == "HEAD" else executor.prepare(query, base_iri=base)
     checked = info is None
     if info is None:
-        info = executor.inspect(query, base_iri=base)
+        info = executor.inspect(query, base_iri=base, client=request.remote_addr)
     kind = "results" if info.form in ("SELECT", "ASK") else "rdf"
     try:
         media_type = negotiate(kind)
     except ApiError:
         if not checked:
-            executor.inspect(query, base_iri=base)
+            executor.inspect(query, base_iri=base, client=request.remote_addr)
         raise
     if request.method == "HEAD":  # the headers a GET would get, without running the query
         return Response(status=200, content_type=content_type(media_type), headers=_HEADERS)
@@ -110,13 +107,14 @@ def sparql() -> Response:
                 default_graphs=default_graphs,
                 named_graphs=named_graphs,
                 base_iri=base,
+                client=request.remote_addr,
             )
         elif isinstance(outcome, BaseException):
             raise outcome
         chunks = outcome
     except QueryRefused:  # a default-graph-uri / named-graph-uri the store does not hold
         if not checked:
-            executor.inspect(query, base_iri=base)
+            executor.inspect(query, base_iri=base, client=request.remote_addr)
         raise
     whole = getattr(chunks, "whole", None)
     body = whole() if callable(whole) else None

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, request
 
 from ..store import QuerySyntaxError, StoreError
 from .accesslog import note_query
-from .auth import check_graphs_writable, curated_writes_checked, require_admin, update_target_graphs
+from .auth import check_graphs_writable, curated_writes_checked, require_admin
 from .errors import ApiError, syntax_position
 from .params import body_text, check_iri, form_or_args
 from .service import service
@@ -43,6 +43,14 @@ def _read_update() -> str:
     )
 
 
+def _syntax_error(exc: QuerySyntaxError) -> ApiError:
+    """400 with the parser's message and, when known, its line and column."""
+    message = str(exc).removeprefix("syntax error: ")
+    position = {key: value for key in ("line", "column")
+                if (value := getattr(exc, key, None)) is not None}
+    return ApiError(400, f"syntax error: {message}", **(position or syntax_position(message)))
+
+
 @bp.route("/update", methods=["POST"])
 def update() -> Response:
     """Apply one SPARQL Update request."""
@@ -56,18 +64,23 @@ def update() -> Response:
         [check_iri(g, "using-graph-uri") for g in form_or_args("using-graph-uri")],
         [check_iri(g, "using-named-graph-uri") for g in form_or_args("using-named-graph-uri")],
     )
-    limit = current_app.config.get("MAX_QUERY_LENGTH")
-    if limit and len(text) > limit:
-        raise ApiError(403, f"the update is longer than the limit of {limit} characters")
     base = current_app.config.get("BASE")
-    if curated_writes_checked():
-        check_graphs_writable(update_target_graphs(text, base))
     svc = service()
+    try:
+        if curated_writes_checked():
+            # Syntax and the graphs it changes, worked out in a query worker under the time
+            # limit (executor.check_update), so that a large update parses off this process.
+            targets = svc.executor.check_update(text, base_iri=base, client=request.remote_addr)
+        else:
+            svc.executor.check_text(text, "update")  # length (413), nesting (400)
+            targets = set()
+    except QuerySyntaxError as exc:
+        raise _syntax_error(exc) from exc
+    check_graphs_writable(targets)
     try:
         svc.executor.run_update(text, base_iri=base)
     except QuerySyntaxError as exc:
-        message = str(exc)
-        raise ApiError(400, f"syntax error: {message}", **syntax_position(message)) from exc
+        raise _syntax_error(exc) from exc
     except StoreError as exc:
         if type(exc) is not StoreError:
             raise
