@@ -127,7 +127,7 @@ def start_oxigraph(workdir: Path) -> Engine:
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - a fixed program and arguments
             [program, "serve", "--bind", f"127.0.0.1:{port}", "--location", str(workdir / "db"),
-             "--timeout-s", "60"],  # bounds the CPU of a query our server gave up on
+             "--timeout-s", "20"],  # bounds the CPU of a query our server gave up on
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
     url = f"http://127.0.0.1:{port}"

@@ -146,6 +146,7 @@ def app_config(args: argparse.Namespace) -> dict[str, Any]:
         "SERVICE_ALLOWLIST": list(args.service_allow or []),
         "ALLOW_CURATED_WRITES": bool(getattr(args, "allow_curated_writes", False)),
         "STORE_READ_ONLY": bool(getattr(args, "read_only", False)),
+        "REMOTE": getattr(args, "remote", None),  # engines hook: a RemoteSettings or None
     }
     if getattr(args, "proxies", 0):
         settings["TRUSTED_PROXIES"] = args.proxies

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "STORE_PATH": None,  # None = a new in-memory store
     "STORE": None,  # an already opened Store (then STORE_PATH is ignored; not closed by the app)
     "STORE_READ_ONLY": False,
+    "REMOTE": None,  # a remote_store.RemoteSettings: serve that SPARQL engine instead
     "UNION_DEFAULT_GRAPH": True,
     "ADMIN_TOKEN": None,  # default: $COOPGRAPH_ADMIN_TOKEN; None = every write refused
     "PROTECTED_GRAPHS": None,  # default: the curated graphs <base>graph/{ontology,…,inferred}
@@ -113,6 +114,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     store: Store | None = settings["STORE"]
     owns = store is None
+    if store is None and settings["REMOTE"] is not None:  # engines hook: a remote engine
+        from ..remote_store import open_for_app
+
+        store = open_for_app(settings)
     if store is None:
         store = open_store(settings["STORE_PATH"], read_only=bool(settings["STORE_READ_ONLY"]))
     executor = make_executor(store, settings)
