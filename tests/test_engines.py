@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import collections
 import io
+import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import ADMIN_TOKEN, BASE, GRAPH, Listener, LiveServer, start_server
+from conftest import ADMIN_TOKEN, BASE, GRAPH, Listener, LiveServer, free_port, start_server
 from engines import STARTERS, Engine
 
 from coopgraph import remote_build
@@ -317,8 +320,6 @@ def test_the_time_limit_is_ours(engine: Engine) -> None:
     heavy = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . "
              "FILTER(STR(?c) != STR(?i)) }")
     try:
-        import time
-
         started = time.monotonic()
         answer = requests.get(server.endpoint(), params={"query": heavy}, timeout=60)
         elapsed = time.monotonic() - started
@@ -356,3 +357,43 @@ def test_credentials_never_show(engine: Engine, served: LiveServer, tmp_path: Pa
     with pytest.raises(StoreError) as in_url:
         engine.remote_settings(query_url=engine.query_url.replace("//", f"//dba:{secret}@"))
     assert secret not in str(in_url.value)
+
+
+def test_the_serve_and_stats_commands_on_the_engine(engine: Engine) -> None:
+    """The real `coopgraph serve --backend sparql` (gunicorn) and `coopgraph stats`."""
+    stats = _cli(engine, "stats", "--format", "json")
+    assert stats.returncode == 0, stats.stderr
+    assert sum(json.loads(stats.stdout)["graphs"].values()) > 10_000
+    port = free_port()
+    env = dict(os.environ, COOPGRAPH_PASSWORD=engine.password or "",
+               COOPGRAPH_ADMIN_TOKEN=ADMIN_TOKEN)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coopgraph", "serve", *engine.cli_args(), "--host", "127.0.0.1",
+         "--port", str(port), "--threads", "2", "--timeout", "10"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=PROJECT_ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if requests.get(url + "/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        health = requests.get(url + "/healthz", timeout=30).json()
+        assert health["graphs"] == len(GRAPH) and health["triples"] > 10_000
+        answer = requests.get(url + "/sparql", params={
+            "query": "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?c }"}, timeout=30)
+        assert answer.headers["Server"].startswith("gunicorn")
+        assert int(answer.json()["results"]["bindings"][0]["n"]["value"]) > 1000
+        refused = requests.post(url + "/update", data={"update": "CLEAR ALL"}, timeout=30)
+        assert refused.status_code in (401, 403)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, err = process.communicate()
+    if engine.password:
+        assert engine.password.encode() not in err

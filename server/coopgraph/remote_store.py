@@ -30,6 +30,7 @@ settings and every error message name the URLs and the user, never the password 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -346,10 +347,8 @@ class RemoteStore(Store):
     def _dataset(self, sparql: str, union_default_graph: bool, default_graphs: list[str] | None,
                  named_graphs: list[str] | None, base_iri: str | None) -> dict[str, list[str]]:
         """The protocol's dataset parameters giving the embedded store's answers."""
-        from .sparql_safety import analyse
-
         if not default_graphs and not named_graphs:
-            if analyse(sparql, base_iri=base_iri).from_graphs:
+            if _analyse(sparql, base_iri).from_graphs:
                 return {}  # the query's own FROM / FROM NAMED
         scoped = self.named_graphs() or [EMPTY_GRAPH]
         params: dict[str, list[str]] = {"named-graph-uri": named_graphs or scoped}
@@ -420,10 +419,8 @@ class RemoteStore(Store):
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        from .sparql_safety import analyse
-
         _parse_check(sparql, base_iri)
-        form = analyse(sparql, base_iri=base_iri).form or "SELECT"
+        form = _analyse(sparql, base_iri).form or "SELECT"
         dataset = self._dataset(sparql, union_default_graph, default_graphs, named_graphs,
                                 base_iri)
         text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
@@ -550,12 +547,19 @@ class RemoteStore(Store):
         self._http.close()
 
 
+@functools.lru_cache(maxsize=64)
+def _analyse(text: str, base_iri: str | None) -> Any:
+    """sparql_safety's analysis, cached: each query needs it three times (form, dataset, parse
+    check) and the executor's checks just made it too."""
+    from .sparql_safety import analyse
+
+    return analyse(text, base_iri=base_iri)
+
+
 def _parse_check(sparql: str, base_iri: str | None) -> None:
     """Parse the query with pyoxigraph on an empty store, so that a syntax error has the same
     message (line, column) whatever the engine, and the engine sees only SPARQL 1.1."""
-    from .sparql_safety import analyse
-
-    if analyse(sparql, base_iri=base_iri).services:
+    if _analyse(sparql, base_iri).services:
         return  # evaluating it, even on nothing, could call the SERVICE: the engine checks
     try:
         ox.Store().query(sparql, base_iri=base_iri)
