@@ -397,3 +397,14 @@ def test_the_serve_and_stats_commands_on_the_engine(engine: Engine) -> None:
             _, err = process.communicate()
     if engine.password:
         assert engine.password.encode() not in err
+
+
+def test_without_a_graph_store_url_writes_go_through_sparql_update(engine: Engine) -> None:
+    graph = f"{BASE}graph/contribution/no-gsp"
+    with open_remote(engine.remote_settings(gsp_url=None)) as store:
+        assert store.replace_graph(graph, "<urn:x:a> <urn:x:p> _:b . _:b <urn:x:p> 'é'@fr .") == 2
+        assert store.add_to_graph(graph, "<urn:x:a> <urn:x:q> 1 .") == 1
+        assert store.replace_graph(graph, "<urn:x:a> <urn:x:p> 'only' .") == 1
+        answer = store.query(f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ <urn:x:a> ?p ?o }} }}")
+        assert [row["o"].value for row in answer.rows()] == ["only"]
+        assert store.drop_graph(graph) and not store.has_graph(graph)

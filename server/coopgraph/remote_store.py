@@ -504,7 +504,13 @@ class RemoteStore(Store):
                 target = f"GRAPH {_iri(graph)} {{ {body.decode()} }}" if graph else body.decode()
                 clear = "" if add else (
                     "CLEAR DEFAULT ;" if graph == "" else f"DROP SILENT GRAPH {_iri(graph)} ;")
-                self.update(f"{clear} INSERT DATA {{ {target} }}")
+                # INSERT DATA may not hold blank nodes on every engine (Virtuoso refuses
+                # them); a template with one empty solution makes the same fresh nodes.
+                bnodes = any(isinstance(t.subject, ox.BlankNode)
+                             or isinstance(t.object, ox.BlankNode) for t in triples)
+                insert = (f"INSERT {{ {target} }} WHERE {{}}" if bnodes
+                          else f"INSERT DATA {{ {target} }}")
+                self.update(f"{clear} {insert}")
         finally:
             self._forget_graphs()
 
