@@ -19,9 +19,26 @@ def _store_arg(parser: argparse.ArgumentParser, command: str) -> None:
     settings.add_arguments(parser, command, only=["STORE_DIR"])
 
 
+def _remote(args: argparse.Namespace, command: str):  # type: ignore[no-untyped-def]
+    """engines hook: the remote engine settings (None: the embedded store; False: bad options,
+    already reported)."""
+    from .remote_store import settings_from
+    from .store import StoreError
+
+    try:
+        return settings_from(args)
+    except StoreError as exc:
+        print(f"coopgraph {command}: {exc}", file=sys.stderr)
+        return False
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import BuildError, build
 
+    if (remote := _remote(args, "build")) is not None:  # engines hook: --backend sparql
+        from .remote_build import main as build_remote
+
+        return build_remote(remote, validate=not args.no_validate) if remote else EXIT_INPUT
     try:
         result = build(args.store, validate=not args.no_validate)
     except BuildError as exc:
@@ -83,9 +100,16 @@ def cmd_query(args: argparse.Namespace) -> int:
     from .query import main
     from .store import QuerySyntaxError, StoreError
 
+    if (remote := _remote(args, "query")) is False:  # engines hook: --backend sparql
+        return EXIT_INPUT
     try:
-        main(args.query, store_path=args.store or config.default_store_path(),
-             endpoint=args.endpoint, fmt=args.format, max_width=args.max_width)
+        if remote is not None:
+            from .remote_store import query_main
+
+            query_main(args.query, remote, fmt=args.format)
+        else:
+            main(args.query, store_path=args.store or config.default_store_path(),
+                 endpoint=args.endpoint, fmt=args.format, max_width=args.max_width)
     except QuerySyntaxError as exc:
         from .query import read_query
         from .query_hints import misspelt_keyword
@@ -104,15 +128,26 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from .stats import compute, render
     from .store import StoreError, open_store
 
+    if (remote := _remote(args, "stats")) is False:  # engines hook: --backend sparql
+        return EXIT_INPUT
     path = args.store or config.default_store_path()
-    if not Path(path).exists():
+    if remote is not None:
+        from .remote_store import open_remote
+
+        try:
+            store = open_remote(remote, read_only=True)
+        except StoreError as exc:
+            print(f"coopgraph stats: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+    elif not Path(path).exists():
         print(f"coopgraph stats: no store at {path}: run `coopgraph build` first", file=sys.stderr)
         return EXIT_FAILED
-    try:
-        store = open_store(path, read_only=True)
-    except StoreError as exc:
-        print(f"coopgraph stats: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    else:
+        try:
+            store = open_store(path, read_only=True)
+        except StoreError as exc:
+            print(f"coopgraph stats: {exc}", file=sys.stderr)
+            return EXIT_FAILED
     try:
         render(compute(store), sys.stdout, args.format)
     finally:
@@ -129,11 +164,16 @@ def cmd_links(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import run
 
+    if (remote := _remote(args, "serve")) is False:  # engines hook: --backend sparql
+        return EXIT_INPUT
+    args.remote = remote
     return run(args)
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (also used to generate the CLI reference in the docs)."""
+    from .remote_store import add_arguments as add_backend_arguments  # engines hook
+
     top = argparse.ArgumentParser(
         prog="coopgraph",
         description="A SPARQL knowledge graph of the international action of local governments.",
@@ -144,6 +184,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="validate the sources and build the store")
     _store_arg(p, "build")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
+    add_backend_arguments(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help="check RDF files against the shapes (SHACL)")
@@ -181,11 +222,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-width", type=int, default=60, metavar="N",
                    help="table cells wider than N characters wrap onto more lines, never cut "
                         "(0: no wrapping; default: 60)")
+    add_backend_arguments(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("stats", help="triples per graph, instances per class, link coverage")
     _store_arg(p, "stats")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    add_backend_arguments(p)
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("links", help="regenerate data/links/ from the verified reference table")
@@ -198,6 +241,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the SPARQL endpoint")
     add_arguments(p)
+    add_backend_arguments(p)
     p.set_defaults(func=cmd_serve)
     return top
 

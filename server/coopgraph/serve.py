@@ -335,6 +335,7 @@ def app_config(args: argparse.Namespace) -> dict[str, Any]:
     settings = settings_table.app_values(args, "serve")
     settings["STORE_PATH"] = None if getattr(args, "in_memory", False) else str(
         args.store or project_config.default_store_path())
+    settings["REMOTE"] = getattr(args, "remote", None)  # a RemoteSettings: serve that engine
     return settings
 
 

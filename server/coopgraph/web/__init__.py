@@ -92,6 +92,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     store: Store | None = settings["STORE"]
     owns = store is None
+    if store is None and settings["REMOTE"] is not None:  # engines hook: a remote engine
+        from ..remote_store import open_for_app
+
+        store = open_for_app(settings)
     if store is None:
         store = open_store(settings["STORE_PATH"], read_only=bool(settings["STORE_READ_ONLY"]))
     executor = make_executor(store, settings)
