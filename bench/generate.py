@@ -45,8 +45,10 @@ from pathlib import Path
 from typing import TextIO
 
 import pyoxigraph as ox
+from rdflib import Literal, URIRef
 
 from coopgraph.config import CANONICAL_BASE, PROJECT_ROOT
+from coopgraph.dates import bound_properties, bounds
 
 BASE = CANONICAL_BASE
 ID = BASE + "id/"
@@ -193,7 +195,7 @@ class Plan:
 
 
 #: Triples one unit of :func:`plan` produces (calibrated on the generator's own output).
-TRIPLES_PER_UNIT = 6_250
+TRIPLES_PER_UNIT = 7_850
 
 
 def plan(target: int) -> Plan:
@@ -246,6 +248,13 @@ def plain(text: str) -> str:
     return f'"{_lit_escape(text)}"'
 
 
+#: dated property → its xsd:date bounds (dates.py): the build derives them into the inferred
+#: graph; the generated data states them beside each date so the example queries (which
+#: compare dates through their bounds) find the same kind of answers.
+_BOUNDS = {str(p): (str(lo), str(hi)) for p, (lo, hi) in bound_properties().items()}
+_TYPED = re.compile(r'^"([^"]*)"\^\^<([^>]*)>$')
+
+
 class Writer:
     """Writes triples (or quads in one graph) and counts them."""
 
@@ -258,6 +267,12 @@ class Writer:
         """One triple; ``s`` and ``o`` are terms in N-Triples syntax, ``p`` a bare IRI."""
         self.out.write(f"{s} <{p}> {o}{self.end}")
         self.count += 1
+        if p in _BOUNDS and (m := _TYPED.match(o)):
+            span = bounds(Literal(m.group(1), datatype=URIRef(m.group(2))))
+            if span is not None:
+                for prop, day in zip(_BOUNDS[p], span, strict=True):
+                    self.out.write(f'{s} <{prop}> "{day.isoformat()}"^^<{XSD}date>{self.end}')
+                    self.count += 1
 
 
 # --------------------------------------------------------------------------- generator
@@ -357,8 +372,9 @@ class Generator:
 
     def labels(self, s: str, fr: str, en: str | None = None, alt: str | None = None) -> None:
         self.w.t(s, SKOS + "prefLabel", lang(fr, "fr"))
-        if en is not None:
-            self.w.t(s, SKOS + "prefLabel", lang(en, "en"))
+        # the shapes ask exactly one English label of every entity: a name without a
+        # translation is a proper name, which stays as it is
+        self.w.t(s, SKOS + "prefLabel", lang(en if en is not None else fr, "en"))
         if alt is not None:
             self.w.t(s, SKOS + "altLabel", lang(alt, "fr"))
 
@@ -369,6 +385,7 @@ class Generator:
         w.t(owner, CG + prop, f)
         w.t(f, RDF_TYPE, iri(CG + "Figure"))
         w.t(f, SKOS + "prefLabel", lang(label, "fr"))
+        w.t(f, SKOS + "prefLabel", lang(label, "en"))
         w.t(f, SCHEMA + "value", typed(str(value), XSD + "integer"))
         w.t(f, SCHEMA + "unitText", lang(unit, "fr"))
         w.t(f, CG + "measures", self.concept("figure-kind", kind))
@@ -408,6 +425,7 @@ class Generator:
             w.t(d, RDF_TYPE, iri(CG + "SourceDocument"))
             title = f"Rapport d’activité internationale n° {n + 1}"
             w.t(d, SKOS + "prefLabel", lang(title, "fr"))
+            w.t(d, SKOS + "prefLabel", lang(f"International activity report no. {n + 1}", "en"))
             w.t(d, DCT + "title", lang(title, "fr"))
             w.t(d, DCT + "identifier", plain(f"{name}.txt"))
             w.t(d, DCT + "language", plain("fr"))
@@ -642,6 +660,8 @@ class Generator:
         w.t(m, ORG + "member", iri(f"{ID}actor/{member}"))
         w.t(m, ORG + "organization", iri(f"{ID}actor/{org}"))
         w.t(m, ORG + "role", self.concept("role", role))
+        self.labels(m, f"{self.actor_names[member]} ({role}) — {self.actor_names[org]}",
+                    f"{self.actor_names[member]} ({role}) — {self.actor_names[org]}")
         if self.rng.random() < 0.7:
             w.t(m, SCHEMA + "startDate", self.date(1975, 2024)[0])
         self.fact(m, _EXCERPTS["membership"].format(member=self.actor_names[member],
@@ -677,6 +697,8 @@ class Generator:
         w.t(part, CG + "agent", iri(f"{ID}actor/{agent}"))
         for role in roles:
             w.t(part, CG + "role", self.concept("role", role))
+        name = f"{self.actor_names[agent]} ({', '.join(roles)}) — {what}"
+        self.labels(part, name, name)  # composed as the curated participations' labels
         if rng.random() < 0.3:
             topic = rng.choice(("coopération", "gestion de l’eau", "démocratie participative",
                                 "formation"))
