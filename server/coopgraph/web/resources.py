@@ -80,12 +80,15 @@ def exists(iri: str) -> bool:
 
 
 def describe(iri: str, media_type: str) -> bytes:
-    """The resource's statements, and those of its blank nodes (evidence), in one syntax."""
+    """The resource's statements, and those of its blank nodes and of its evidence (the
+    source document and verbatim excerpt of each fact: citable IRIs), in one syntax."""
     ref = reads.iri(iri)
+    evidence = reads.iri(current_app.config["BASE"] + "ontology#evidence")
     return reads.construct(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ "
         f"{{ BIND({ref} AS ?s) {ref} ?p ?o }} UNION "
-        f"{{ {ref} ?q ?s FILTER(isBlank(?s)) ?s ?p ?o }} }} }}", media_type)
+        f"{{ {ref} ?q ?s FILTER(isBlank(?s)) ?s ?p ?o }} UNION "
+        f"{{ {ref} {evidence} ?s . ?s ?p ?o }} }} }}", media_type)
 
 
 def not_found(iri: str) -> Response:
