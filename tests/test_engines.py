@@ -367,6 +367,26 @@ def test_credentials_never_show(engine: Engine, served: LiveServer, tmp_path: Pa
     assert secret not in str(in_url.value)
 
 
+def _assert_resource_page(url: str) -> None:
+    """An entity's page (/id/...) renders from the engine: its label, its properties, the
+    entities that point at it, its provenance."""
+    page = requests.get(url + "/id/actor/cd93", timeout=60, headers={
+        "Accept": "text/html", "Accept-Language": "fr"})
+    assert page.status_code == 200, page.text[:300]
+    assert page.headers["Content-Type"].startswith("text/html")
+    title = page.text.split('<h1 id="title">', 1)[1].split("</h1>", 1)[0]
+    assert "Seine-Saint-Denis" in title
+    assert 'id="properties"' in page.text and 'id="referenced-by"' in page.text
+    assert 'href="/id/document/000_25256157c08295eb"' in page.text  # its source document
+    missing = requests.get(url + "/id/actor/no-such-actor", timeout=60,
+                           headers={"Accept": "text/html"})
+    assert missing.status_code == 404
+
+
+def test_a_resource_page_renders_from_the_engine(served: LiveServer) -> None:
+    _assert_resource_page(served.url)
+
+
 def test_the_serve_and_stats_commands_on_the_engine(engine: Engine) -> None:
     """The real `coopgraph serve --backend sparql` (gunicorn) and `coopgraph stats`."""
     stats = _cli(engine, "stats", "--format", "json")
@@ -396,6 +416,7 @@ def test_the_serve_and_stats_commands_on_the_engine(engine: Engine) -> None:
         assert int(answer.json()["results"]["bindings"][0]["n"]["value"]) > 1000
         refused = requests.post(url + "/update", data={"update": "CLEAR ALL"}, timeout=30)
         assert refused.status_code in (401, 403)
+        _assert_resource_page(url)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
