@@ -31,7 +31,7 @@ from engines import STARTERS, Engine
 from coopgraph import remote_build
 from coopgraph.config import GRAPH_KINDS, PROJECT_ROOT
 from coopgraph.examples import load_examples
-from coopgraph.store import OxigraphStore, StoreError, Triple
+from coopgraph.store import BlankNode, Literal, NamedNode, OxigraphStore, StoreError, Triple
 from coopgraph.store.remote import RemoteStore, open_remote
 
 pytestmark = pytest.mark.engines
@@ -444,4 +444,37 @@ def test_without_a_graph_store_url_writes_go_through_sparql_update(engine: Engin
         assert store.replace_graph(graph, "<urn:x:a> <urn:x:p> 'only' .") == 1
         answer = store.query(f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ <urn:x:a> ?p ?o }} }}")
         assert [row["o"].value for row in answer.rows()] == ["only"]
+        assert store.drop_graph(graph) and not store.has_graph(graph)
+
+
+def test_results_are_engine_neutral_and_before_commit_can_stop_a_write(engine: Engine) -> None:
+    """The Store contract on a remote engine: plain NamedNode/BlankNode/Literal/Triple terms
+    (no engine's types), and a ``before_commit`` that raises leaves the engine untouched."""
+    graph = f"{BASE}graph/contribution/neutral"
+
+    def refuse() -> None:
+        raise StoreError("the client left (injected)")
+
+    with open_remote(engine.remote_settings()) as store:
+        with pytest.raises(StoreError, match="injected"):
+            store.replace_graph(graph, "<urn:x:a> <urn:x:p> 'v' .", before_commit=refuse)
+        assert not store.has_graph(graph)
+        assert store.replace_graph(graph, "<urn:x:a> <urn:x:p> _:b . _:b <urn:x:p> 'é'@fr .",
+                                   before_commit=lambda: None) == 2
+        with pytest.raises(StoreError, match="injected"):
+            store.add_to_graph(graph, "<urn:x:a> <urn:x:q> 1 .", before_commit=refuse)
+        assert store.count(graph) == 2
+        select = store.query(f"SELECT ?p ?o WHERE {{ GRAPH <{graph}> {{ <urn:x:a> ?p ?o }} }}")
+        assert select.kind == "bindings" and select.variables == ["p", "o"]
+        rows = list(select.rows())
+        assert len(rows) == 1 and rows[0]["p"] == NamedNode("urn:x:p")
+        assert isinstance(rows[0]["o"], BlankNode)
+        construct = store.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        triples = list(construct.triples())
+        assert len(triples) == 2 and all(isinstance(t, Triple) for t in triples)
+        literal = next(t.object for t in triples if isinstance(t.object, Literal))
+        assert (literal.value, literal.language) == ("é", "fr")
+        ask = store.query(f"ASK {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:p> ?o }} }}")
+        assert ask.kind == "boolean" and ask.boolean is True
         assert store.drop_graph(graph) and not store.has_graph(graph)
