@@ -57,8 +57,8 @@ class Engine:
         return self.process.pid
 
     def remote_settings(self, **overrides: object) -> object:
-        """The :class:`coopgraph.remote_store.RemoteSettings` that reach this engine."""
-        from coopgraph.remote_store import RemoteSettings
+        """The :class:`coopgraph.store.remote.RemoteSettings` that reach this engine."""
+        from coopgraph.store.remote import RemoteSettings
 
         kwargs: dict[str, object] = {
             "query_url": self.query_url, "update_url": self.update_url,

@@ -22,7 +22,7 @@ def _store_arg(parser: argparse.ArgumentParser, command: str) -> None:
 def _remote(args: argparse.Namespace, command: str):  # type: ignore[no-untyped-def]
     """engines hook: the remote engine settings (None: the embedded store; False: bad options,
     already reported)."""
-    from .remote_store import settings_from
+    from .remote_cli import settings_from
     from .store import StoreError
 
     try:
@@ -104,9 +104,9 @@ def cmd_query(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     try:
         if remote is not None:
-            from .remote_store import query_main
+            from .remote_cli import query_main
 
-            query_main(args.query, remote, fmt=args.format)
+            query_main(args.query, remote, fmt=args.format, max_width=args.max_width)
         else:
             main(args.query, store_path=args.store or config.default_store_path(),
                  endpoint=args.endpoint, fmt=args.format, max_width=args.max_width)
@@ -126,13 +126,14 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from .stats import compute, render
-    from .store import StoreError, open_store
+    from .store import Store, StoreError, open_store
 
     if (remote := _remote(args, "stats")) is False:  # engines hook: --backend sparql
         return EXIT_INPUT
     path = args.store or config.default_store_path()
+    store: Store
     if remote is not None:
-        from .remote_store import open_remote
+        from .store.remote import open_remote
 
         try:
             store = open_remote(remote, read_only=True)
@@ -172,7 +173,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (also used to generate the CLI reference in the docs)."""
-    from .remote_store import add_arguments as add_backend_arguments  # engines hook
+    from .remote_cli import add_arguments as add_backend_arguments  # engines hook
 
     top = argparse.ArgumentParser(
         prog="coopgraph",
@@ -184,7 +185,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="validate the sources and build the store")
     _store_arg(p, "build")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
-    add_backend_arguments(p)
+    add_backend_arguments(p, "build")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help="check RDF files against the shapes (SHACL)")
@@ -222,13 +223,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-width", type=int, default=60, metavar="N",
                    help="table cells wider than N characters wrap onto more lines, never cut "
                         "(0: no wrapping; default: 60)")
-    add_backend_arguments(p)
+    add_backend_arguments(p, "query")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("stats", help="triples per graph, instances per class, link coverage")
     _store_arg(p, "stats")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    add_backend_arguments(p)
+    add_backend_arguments(p, "stats")
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("links", help="regenerate data/links/ from the verified reference table")
@@ -241,7 +242,6 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the SPARQL endpoint")
     add_arguments(p)
-    add_backend_arguments(p)
     p.set_defaults(func=cmd_serve)
     return top
 

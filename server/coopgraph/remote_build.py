@@ -25,14 +25,16 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-from rdflib import BNode, Graph
+from rdflib import BNode, Graph, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Node
 
 from . import config
-from .build import BuildError, Progress, _to_ox, infer, parse_kind, rebase, source_files
+from .build import BuildError, Progress, infer, parse_kind, rebase, source_files
 from .config import Sources
-from .remote_store import RemoteSettings, RemoteStore, _iri, open_remote
-from .store import StoreError
+from .dates import date_bounds
+from .store import BlankNode, Literal, NamedNode, StoreError, Triple
+from .store.remote import RemoteSettings, RemoteStore, _iri, open_remote
 
 #: Triples per request: a few MB of N-Triples, well within every engine's request limits.
 CHUNK_TRIPLES = 20_000
@@ -51,7 +53,29 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def chunks(graph: Graph, size: int = CHUNK_TRIPLES) -> Iterator[list[ox.Triple]]:
+def _term(term: Node) -> NamedNode | BlankNode | Literal:
+    """The engine-neutral term of an rdflib one (the build's graphs are rdflib graphs)."""
+    if isinstance(term, URIRef):
+        return NamedNode(str(term))
+    if isinstance(term, BNode):
+        return BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
+        if term.language:
+            return Literal(str(term), language=term.language)
+        if term.datatype:
+            return Literal(str(term), NamedNode(str(term.datatype)))
+        return Literal(str(term))
+    raise BuildError(f"unsupported RDF term in a graph: {term!r}")
+
+
+def _triple(s: Node, p: Node, o: Node) -> Triple:
+    subject, predicate = _term(s), _term(p)
+    if isinstance(subject, Literal) or not isinstance(predicate, NamedNode):
+        raise BuildError(f"not an RDF triple: {s!r} {p!r} {o!r}")
+    return Triple(subject, predicate, _term(o))
+
+
+def chunks(graph: Graph, size: int = CHUNK_TRIPLES) -> Iterator[list[Triple]]:
     """The triples of ``graph`` in chunks of about ``size``, never splitting a blank node.
 
     Triples that share a blank node (directly or through other blank nodes) form one group
@@ -73,12 +97,12 @@ def chunks(graph: Graph, size: int = CHUNK_TRIPLES) -> Iterator[list[ox.Triple]]
             a, b = find(s), find(o)
             if a != b:
                 parent[a] = b
-    groups: dict[object, list[ox.Triple]] = {}
+    groups: dict[object, list[Triple]] = {}
     for s, p, o in triples:
         key = find(s) if isinstance(s, BNode) else find(o) if isinstance(o, BNode) else None
-        triple = ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o))
+        triple = _triple(s, p, o)
         groups.setdefault(key if key is not None else ("subject", s), []).append(triple)
-    chunk: list[ox.Triple] = []
+    chunk: list[Triple] = []
     for group in groups.values():
         if chunk and len(chunk) + len(group) > size:
             yield chunk
@@ -110,6 +134,7 @@ def prepare(sources: Sources | None, base: str, validate: bool,
         progress(f"[2/{steps}] validation skipped")
     progress(f"[3/{steps}] computing the OWL RL closure (owlrl)")
     graphs["inferred"] = infer(graphs["ontology"] + graphs["data"] + graphs["links"])
+    graphs["inferred"] += date_bounds(graphs["data"], base)  # dates that compare (dates.py)
     return graphs
 
 

@@ -146,6 +146,7 @@ def _parse_bool(text: str) -> bool:
 
 
 _ALL = ("build", "query", "stats", "contribute", "serve")
+_REMOTE = ("build", "query", "stats", "serve")  # the commands that can use a remote engine
 
 #: The table. docs/settings.md is generated from it (tests/test_settings.py keeps it current).
 SETTINGS: tuple[Setting, ...] = (
@@ -177,6 +178,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORE", object, None,
             "an already opened `Store` (then `STORE_PATH` is ignored and the app does not "
             "close it)", nullable=True),
+    Setting("REMOTE", object, None,
+            "set by `coopgraph serve --backend sparql`: a `RemoteSettings` (coopgraph/store/"
+            "remote.py); the app then serves that SPARQL engine instead of `STORE_PATH`",
+            nullable=True),
     Setting("STORE_LINK", str, None,
             "set by `coopgraph serve`: the store link whose newest build `POST /admin/reload` "
             "switches to; none = the store is not a build link (reload answers 409)",
@@ -187,6 +192,42 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORE_READ_ONLY", bool, False,
             "open the store read-only: every write is refused (403)",
             env="COOPGRAPH_READ_ONLY", flag="--read-only", commands=("serve",)),
+    # -- a remote SPARQL engine instead of the embedded store (docs/deployment.md)
+    Setting("BACKEND", str, "oxigraph",
+            "`oxigraph`: the embedded store; `sparql`: a remote SPARQL 1.1 engine (the "
+            "`REMOTE_*` settings)",
+            env="COOPGRAPH_BACKEND", flag="--backend", commands=_REMOTE, app=False,
+            metavar="oxigraph|sparql"),
+    Setting("REMOTE_QUERY_URL", str, None,
+            "the engine's SPARQL query endpoint (required by `--backend sparql`)",
+            env="COOPGRAPH_QUERY_URL", flag="--query-url", commands=_REMOTE, app=False,
+            nullable=True, metavar="URL"),
+    Setting("REMOTE_UPDATE_URL", str, None,
+            "the engine's SPARQL Update endpoint (builds and writes)",
+            env="COOPGRAPH_UPDATE_URL", flag="--update-url", commands=_REMOTE, app=False,
+            nullable=True, metavar="URL"),
+    Setting("REMOTE_GSP_URL", str, None,
+            "the engine's Graph Store Protocol endpoint; none = graphs are loaded with "
+            "`INSERT DATA`",
+            env="COOPGRAPH_GSP_URL", flag="--gsp-url", commands=_REMOTE, app=False,
+            nullable=True, metavar="URL"),
+    Setting("REMOTE_USER", str, None, "the user name for the engine",
+            env="COOPGRAPH_USER", flag="--user", commands=_REMOTE, app=False, nullable=True,
+            metavar="NAME"),
+    Setting("REMOTE_PASSWORD", str, None,
+            "the engine's password, or its token for `bearer` auth. Environment only: a flag "
+            "would show it in `ps`",
+            env="COOPGRAPH_PASSWORD", commands=_REMOTE, app=False, nullable=True),
+    Setting("REMOTE_AUTH", str, None,
+            "HTTP authentication to the engine: `basic`, `digest` or `bearer`; none = `basic` "
+            "when a user is given",
+            env="COOPGRAPH_AUTH", flag="--auth", commands=_REMOTE, app=False, nullable=True,
+            metavar="KIND"),
+    Setting("REMOTE_ENGINE", str, "generic",
+            "the engine's quirks: `generic`, `oxigraph`, `virtuoso` or `fuseki` (its per-query "
+            "timeout parameter, Virtuoso's blank node labels)",
+            env="COOPGRAPH_ENGINE", flag="--engine", commands=_REMOTE, app=False,
+            metavar="NAME"),
     Setting("BASE", str, "https://w3id.org/coopgraph/",
             "the base IRI: names the curated graphs, the VoID dataset and resolves relative "
             "IRIs in queries; the source files always use the default, `build` rewrites it",

@@ -93,7 +93,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store: Store | None = settings["STORE"]
     owns = store is None
     if store is None and settings["REMOTE"] is not None:  # engines hook: a remote engine
-        from ..remote_store import open_for_app
+        from ..store.remote import open_for_app
 
         store = open_for_app(settings)
     if store is None:

@@ -31,11 +31,10 @@ settings and every error message name the URLs and the user, never the password 
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -44,9 +43,21 @@ import pyoxigraph as ox
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
-from . import config
-from .formats import RDF_FORMATS, RESULT_FORMATS
-from .store import QueryResult, QuerySyntaxError, Store, StoreError
+from .. import config
+from ..formats import RDF_FORMATS, RESULT_FORMATS
+from .base import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryResult,
+    QuerySyntaxError,
+    ResultKind,
+    Store,
+    StoreError,
+    Term,
+    Triple,
+)
+from .oxigraph import _term
 
 AUTH_KINDS = ("basic", "digest", "bearer")
 
@@ -76,6 +87,14 @@ _GRAPH_KEYWORD = re.compile(r"\bGRAPH\b", re.IGNORECASE)
 _RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 _RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 _CHUNK = 64 * 1024
+
+
+def _triple(t: ox.Triple) -> Triple:
+    """An engine-neutral copy of a pyoxigraph triple."""
+    subject, predicate = _term(t.subject), _term(t.predicate)
+    if isinstance(subject, Literal) or not isinstance(predicate, NamedNode):
+        raise StoreError(f"not an RDF triple: {t}")
+    return Triple(subject, predicate, _term(t.object))
 
 
 class _Bearer(AuthBase):
@@ -118,13 +137,13 @@ class RemoteSettings:
             if parts.username or parts.password:
                 # Never echo the URL: it holds a secret.
                 raise StoreError(f"{name.replace('_', '-')} must not contain credentials; "
-                                 "use --user/--password (or COOPGRAPH_PASSWORD)")
+                                 "use --user and COOPGRAPH_PASSWORD")
         if self.auth is not None and self.auth not in AUTH_KINDS:
             raise StoreError(f"auth must be one of {', '.join(AUTH_KINDS)}")
         if self.engine not in ENGINES:
             raise StoreError(f"engine must be one of {', '.join(ENGINES)}")
         if self.auth == "bearer" and not self.password:
-            raise StoreError("bearer auth needs a token (--password or COOPGRAPH_PASSWORD)")
+            raise StoreError("bearer auth needs a token (COOPGRAPH_PASSWORD)")
         if self.auth in ("basic", "digest") and not self.user:
             raise StoreError(f"{self.auth} auth needs --user")
 
@@ -138,65 +157,6 @@ class RemoteSettings:
         if kind == "basic":
             return HTTPBasicAuth(self.user or "", self.password or "")
         return None
-
-
-#: The environment variables read by :func:`settings_from` when an option is not given.
-ENVIRONMENT = {
-    "backend": "COOPGRAPH_BACKEND",
-    "query_url": "COOPGRAPH_QUERY_URL",
-    "update_url": "COOPGRAPH_UPDATE_URL",
-    "gsp_url": "COOPGRAPH_GSP_URL",
-    "user": "COOPGRAPH_USER",
-    "password": "COOPGRAPH_PASSWORD",
-    "auth": "COOPGRAPH_AUTH",
-    "engine": "COOPGRAPH_ENGINE",
-}
-
-
-def add_arguments(parser: Any) -> None:
-    """The ``--backend sparql`` options shared by build, query, stats and serve."""
-    group = parser.add_argument_group(
-        "remote SPARQL engine (also $COOPGRAPH_BACKEND, $COOPGRAPH_QUERY_URL, ...)")
-    group.add_argument("--backend", choices=["oxigraph", "sparql"], default=None,
-                       help="oxigraph: the embedded store (default); sparql: a remote engine")
-    group.add_argument("--query-url", metavar="URL", help="the engine's SPARQL query endpoint")
-    group.add_argument("--update-url", metavar="URL", help="its SPARQL Update endpoint")
-    group.add_argument("--gsp-url", metavar="URL",
-                       help="its Graph Store Protocol endpoint (optional)")
-    group.add_argument("--user", help="user name for the engine")
-    group.add_argument("--password",
-                       help="password or bearer token (prefer $COOPGRAPH_PASSWORD: arguments "
-                            "are visible to other users of the machine)")
-    group.add_argument("--auth", choices=list(AUTH_KINDS), default=None,
-                       help="HTTP authentication (default: basic when --user is given)")
-    group.add_argument("--engine", choices=list(ENGINES), default=None,
-                       help="engine quirks to use, e.g. its per-query timeout parameter "
-                            "(default: generic)")
-
-
-def settings_from(args: Any, *, environ: dict[str, str] | None = None,
-                  timeout_s: float | None = None) -> RemoteSettings | None:
-    """The remote settings of parsed options (or the environment); None for the embedded store."""
-    env = os.environ if environ is None else environ
-
-    def value(name: str) -> Any:
-        given = getattr(args, name, None)
-        return given if given not in (None, "") else env.get(ENVIRONMENT[name]) or None
-
-    backend = value("backend") or "oxigraph"
-    if backend == "oxigraph":
-        return None
-    if backend != "sparql":
-        raise StoreError(f"unknown backend {backend!r}: use oxigraph or sparql")
-    query_url = value("query_url")
-    if not query_url:
-        raise StoreError("--backend sparql needs --query-url (or COOPGRAPH_QUERY_URL)")
-    return RemoteSettings(
-        query_url=query_url, update_url=value("update_url"), gsp_url=value("gsp_url"),
-        user=value("user"), password=value("password"), auth=value("auth"),
-        engine=value("engine") or "generic",
-        timeout_s=timeout_s if timeout_s is not None else 30.0,
-    )
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -233,16 +193,31 @@ class _Rewriter:
 
 
 class RemoteQueryResult(QueryResult):
-    """A result read lazily from an HTTP response; the response is closed once consumed."""
+    """A result read lazily from an HTTP response (through pyoxigraph's parsers), given as
+    engine-neutral terms; the response is closed once consumed, or by :meth:`close`."""
 
-    def __init__(self, kind: Any, raw: Any, response: requests.Response) -> None:
-        super().__init__(kind, raw)
+    def __init__(self, kind: ResultKind, raw: Any, response: requests.Response) -> None:
+        self.kind = kind
+        self._raw = raw
         self._response = response
+
+    @property
+    def variables(self) -> list[str]:
+        if self.kind != "bindings":
+            return []
+        return [v.value for v in self._raw.variables]
+
+    @property
+    def boolean(self) -> bool:
+        try:
+            return bool(self._raw)
+        finally:
+            self.close()
 
     def serialize(self, output: IO[bytes], media_type: str) -> None:
         try:
             if self.kind == "graph":
-                ox.serialize(self.triples_only(), output, RDF_FORMATS[media_type])
+                ox.serialize(self._ox_triples(), output, RDF_FORMATS[media_type])
             else:
                 self._raw.serialize(output, RESULT_FORMATS[media_type])
         except (SyntaxError, ValueError, OSError) as exc:
@@ -250,19 +225,27 @@ class RemoteQueryResult(QueryResult):
         finally:
             self.close()
 
-    def rows(self) -> Iterator[dict[str, Any]]:
+    def rows(self) -> Iterator[dict[str, Term | None]]:
+        variables = self.variables
         try:
-            yield from super().rows()
+            for solution in self._raw:
+                yield {v: None if solution[v] is None else _term(solution[v])
+                       for v in variables}
+        except SyntaxError as exc:
+            raise StoreError(f"the engine's answer could not be read: {exc}") from exc
         finally:
             self.close()
 
-    def triples_only(self) -> Iterator[ox.Triple]:
+    def _ox_triples(self) -> Iterator[ox.Triple]:
         for quad in self._raw:
             yield quad.triple if isinstance(quad, ox.Quad) else quad
 
-    def triples(self) -> Iterator[ox.Triple]:
+    def triples(self) -> Iterator[Triple]:
         try:
-            yield from self.triples_only()
+            for t in self._ox_triples():
+                yield _triple(t)
+        except SyntaxError as exc:
+            raise StoreError(f"the engine's answer could not be read: {exc}") from exc
         finally:
             self.close()
 
@@ -333,8 +316,8 @@ class RemoteStore(Store):
         pattern = ENGINES[self.settings.engine].get("graphs_pattern", "GRAPH ?g { ?s ?p ?o }")
         text = f"SELECT DISTINCT ?g WHERE {{ {pattern} FILTER({filters}) }}"
         result = self._select(text, {})
-        return sorted(row["g"].value for row in result.rows()
-                      if isinstance(row["g"], ox.NamedNode) and self._in_scope(row["g"].value))
+        graphs = [row["g"].value for row in result.rows() if isinstance(row["g"], NamedNode)]
+        return sorted(g for g in graphs if self._in_scope(g))
 
     def named_graphs(self) -> list[str]:
         with self._graphs_lock:
@@ -406,22 +389,21 @@ class RemoteStore(Store):
             body = _Rewriter(body, *rewrite)
         try:
             if graph:
-                fmt = ox.RdfFormat.from_media_type(media) if media else None
-                if fmt is None:
+                rdf_format = ox.RdfFormat.from_media_type(media) if media else None
+                if rdf_format is None:
                     raise StoreError(f"the engine answered a {form} with {media or 'no type'}")
-                raw = ox.parse(body, fmt)
-                return RemoteQueryResult("graph", raw, response)
-            fmt = ox.QueryResultsFormat.from_media_type(media) if media else None
-            if fmt is None:
+                return RemoteQueryResult("graph", ox.parse(body, rdf_format), response)
+            results_format = ox.QueryResultsFormat.from_media_type(media) if media else None
+            if results_format is None:
                 raise StoreError(f"the engine answered a {form} with {media or 'no type'}")
-            raw = ox.parse_query_results(body, fmt)
+            raw = ox.parse_query_results(body, results_format)
         except SyntaxError as exc:
             response.close()
             raise StoreError(f"the engine's answer could not be read: {exc}") from exc
         except BaseException:
             response.close()
             raise
-        kind = "boolean" if isinstance(raw, ox.QueryBoolean) else "bindings"
+        kind: ResultKind = "boolean" if isinstance(raw, ox.QueryBoolean) else "bindings"
         return RemoteQueryResult(kind, raw, response)
 
     def query(
@@ -476,46 +458,63 @@ class RemoteStore(Store):
                              f"({type(exc).__name__})") from None
 
     @staticmethod
-    def _parse(data: bytes | str, media_type: str) -> list[ox.Triple]:
+    def _parse(data: bytes | str, media_type: str) -> list[Triple]:
+        """Parse as the embedded store does (same checks, same messages), before anything
+        is sent to the engine."""
+        from ..rdfio import UnsafeRdfError, check_literals, check_safe
+
         fmt = RDF_FORMATS.get(media_type)
         if fmt is None:
             raise StoreError(f"unsupported RDF media type: {media_type}")
         try:
-            return [q.triple for q in ox.parse(data, fmt)]
-        except SyntaxError as exc:
+            check_safe(data, fmt)
+            triples = [q.triple for q in ox.parse(data, fmt)]
+            check_literals(triples)
+        except (UnsafeRdfError, SyntaxError) as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        return [_triple(t) for t in triples]
 
-    def replace_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
+    def replace_graph(
+        self, graph: str, data: bytes | str, media_type: str = "text/turtle",
+        *, before_commit: Callable[[], None] | None = None,
+    ) -> int:
         triples = self._parse(data, media_type)  # our error messages, before anything changes
+        if before_commit is not None:
+            before_commit()  # may raise: nothing is sent
         self.put_triples(graph, triples)
         return self.count(graph)
 
-    def put_triples(self, graph: str, triples: list[ox.Triple], *, add: bool = False) -> None:
+    def put_triples(self, graph: str, triples: Sequence[Triple], *, add: bool = False) -> None:
         """Replace (or with ``add`` extend) a graph by ``triples`` in one request."""
         self._writable()
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        text = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
         try:
             if self.settings.gsp_url:
-                response = self._gsp("POST" if add else "PUT", graph, data=body,
+                response = self._gsp("POST" if add else "PUT", graph, data=text.encode(),
                                      media_type="application/n-triples")
                 self._fail(response, "graph upload")
                 response.close()
             else:
-                target = f"GRAPH {_iri(graph)} {{ {body.decode()} }}" if graph else body.decode()
+                target = f"GRAPH {_iri(graph)} {{ {text} }}" if graph else text
                 clear = "" if add else (
                     "CLEAR DEFAULT ;" if graph == "" else f"DROP SILENT GRAPH {_iri(graph)} ;")
                 # INSERT DATA may not hold blank nodes on every engine (Virtuoso refuses
                 # them); a template with one empty solution makes the same fresh nodes.
-                bnodes = any(isinstance(t.subject, ox.BlankNode)
-                             or isinstance(t.object, ox.BlankNode) for t in triples)
+                bnodes = any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)
+                             for t in triples)
                 insert = (f"INSERT {{ {target} }} WHERE {{}}" if bnodes
                           else f"INSERT DATA {{ {target} }}")
                 self.update(f"{clear} {insert}")
         finally:
             self._forget_graphs()
 
-    def add_to_graph(self, graph: str, data: bytes | str, media_type: str = "text/turtle") -> int:
+    def add_to_graph(
+        self, graph: str, data: bytes | str, media_type: str = "text/turtle",
+        *, before_commit: Callable[[], None] | None = None,
+    ) -> int:
         triples = self._parse(data, media_type)
+        if before_commit is not None:
+            before_commit()
         self.put_triples(graph, triples, add=True)
         return len(triples)
 
@@ -553,7 +552,8 @@ class RemoteStore(Store):
             dataset = {}
             text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_iri(graph)} {{ ?s ?p ?o }} }}"
         rows = list(self._select(text, dataset).rows())
-        return int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
+        number = rows[0]["n"] if rows else None
+        return int(number.value) if number is not None else 0
 
     def dump_graph(self, graph: str, output: IO[bytes], media_type: str = "text/turtle") -> None:
         fmt = RDF_FORMATS.get(media_type)
@@ -571,7 +571,7 @@ class RemoteStore(Store):
 def _analyse(text: str, base_iri: str | None) -> Any:
     """sparql_safety's analysis, cached: each query needs it three times (form, dataset, parse
     check) and the executor's checks just made it too."""
-    from .sparql_safety import analyse
+    from ..sparql_safety import analyse
 
     return analyse(text, base_iri=base_iri)
 
@@ -609,18 +609,3 @@ def open_for_app(settings: dict[str, Any]) -> RemoteStore:
     remote = replace(settings["REMOTE"], timeout_s=float(settings["QUERY_TIMEOUT"]))
     return open_remote(remote, base=settings.get("BASE"),
                        read_only=bool(settings.get("STORE_READ_ONLY")))
-
-
-def query_main(query_arg: str, settings: RemoteSettings, *, fmt: str,
-               out: IO[str] | None = None) -> None:
-    """``coopgraph query --backend sparql``: the query on the engine, over coopgraph's dataset
-    (the union of its graphs), printed like a local query."""
-    import sys
-
-    from .query import read_query, write_local
-
-    store = open_remote(settings, read_only=True)
-    try:
-        write_local(store.query(read_query(query_arg)), fmt, out or sys.stdout)
-    finally:
-        store.close()
