@@ -130,7 +130,7 @@ def test_home_then_workbench_examples_map_network_resource(page, curated_site) -
     assert header.get_attribute("aria-sort") == "descending"
 
     # a resource page from the results, then its source document
-    page.locator('#results tbody a[href^="/id/"]').first.click()
+    page.locator('#results tbody a[href^="/id/actor/"]').first.click()
     page.wait_for_selector("#title")
     assert "/id/" in page.url and page.locator("#properties tr").count() > 2
     shot(page, "resource-fr")
