@@ -163,7 +163,7 @@ def prefers_json(accept_header: str | None) -> bool:
     """True when the client ranks a JSON type above plain text (explicitly, not via */*):
     error bodies are then JSON, else one line of text."""
     accept = parse_accept_header(accept_header, MIMEAccept)
-    listed = accept.values()
+    listed = set(accept.values())
     json_q = max(
         (accept.quality(t) for t in _JSON_TYPES if t in listed), default=0
     )
