@@ -308,7 +308,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CORS_PATHS", list, ("/sparql", "/.well-known/void"),
             "paths answering with `Access-Control-Allow-Origin: *`"),
     Setting("FAST_PATH", bool, True,
-            "plain one-query requests skip Flask (web/fastpath.py); same answers"),
+            "`/sparql` queries are answered by the core without Flask (web/fastpath.py); same "
+            "answers, less CPU per request",
+            env="COOPGRAPH_FAST_PATH", commands=("serve",)),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -115,15 +115,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _cors(app)
     from .bodies import WholeBody
 
-    # Flask sees whole bodies within the limit, chunked or not (web/bodies.py); the fast path
-    # in front reads only Content-Length bodies and hands anything else to this layer.
-    app.wsgi_app = WholeBody(  # type: ignore[method-assign]
-        app.wsgi_app, settings["MAX_CONTENT_LENGTH"]
-    )
     if settings["FAST_PATH"] and not settings["TRUSTED_PROXIES"]:
         from .fastpath import FastSparql
 
+        # The fast entry to the one /sparql core (web/fastpath.py), behind WholeBody so that
+        # it, too, sees whole bodies within the limit.
         app.wsgi_app = FastSparql(app.wsgi_app, app)  # type: ignore[method-assign]
+    # Flask sees whole bodies within the limit, chunked or not (web/bodies.py).
+    app.wsgi_app = WholeBody(  # type: ignore[method-assign]
+        app.wsgi_app, settings["MAX_CONTENT_LENGTH"]
+    )
     if settings["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

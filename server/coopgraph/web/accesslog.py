@@ -40,6 +40,14 @@ def emit_access_line(record: dict[str, object], started: float, length: int | No
     access_log.info(json.dumps(record, ensure_ascii=False))
 
 
+def access_record(method: str, path: str, status: int, query: str | None,
+                  client: str | None) -> dict[str, object]:
+    """The fields of a line before ``duration_ms`` and ``bytes``, in their order (the Flask
+    hook and the fast ``/sparql`` entry, web/fastpath.py, both build them here)."""
+    return {"time": now_iso(), "method": method, "path": path, "status": status,
+            "query_hash": query_hash(query), "client": client}
+
+
 def note_query(text: str) -> None:
     """Remember the request's query/update text for its log line."""
     g.query_text = text
@@ -62,8 +70,8 @@ def init_access_log(app: Flask) -> None:
 
     @app.before_request
     def _start() -> None:
-        # A request handed over by web/fastpath.py (a query that failed, or a large result)
-        # may have waited for its query there already: count from its arrival.
+        # A request passed on by web/fastpath.py (a bare GET: the service description)
+        # counts from its arrival there.
         g.started = request.environ.get("coopgraph.fastpath.started") or time.perf_counter()
 
     @app.after_request
@@ -71,14 +79,8 @@ def init_access_log(app: Flask) -> None:
         if not app.config.get("ACCESS_LOG", True):
             return response
         started = g.get("started", time.perf_counter())
-        record: dict[str, object] = {
-            "time": now_iso(),
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "query_hash": query_hash(g.get("query_text")),
-            "client": request.remote_addr,
-        }
+        record = access_record(request.method, request.path, response.status_code,
+                               g.get("query_text"), request.remote_addr)
         # Never calculate_content_length(): on a streamed body it would buffer the stream.
         length = response.content_length if not response.is_streamed else None
 

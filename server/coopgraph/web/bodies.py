@@ -9,8 +9,8 @@ if it were whole: N-Triples cut at a line end parse, and were stored.
 :class:`WholeBody` reads every request body before the application sees the request:
 
 * chunked, within the limit: handed on as an ordinary body with its ``Content-Length``, so
-  every view sees what it would see for the same bytes sent with a length (the fast path in
-  front, web/fastpath.py, reads only ``Content-Length`` bodies and hands others on);
+  every view, and the fast ``/sparql`` entry (web/fastpath.py, which sits behind this
+  wrapper), sees what it would see for the same bytes sent with a length;
 * chunked, over the limit: handed on as a body whose ``Content-Length`` is over the limit and
   which is empty, so the views answer exactly what they answer for an over-limit
   ``Content-Length`` (413, nothing read, nothing stored);

@@ -54,18 +54,33 @@ def syntax_position(message: str) -> dict[str, Any]:
     return position
 
 
-def _wants_json() -> bool:
-    """True when the client ranks a JSON type above plain text (explicitly, not via */*)."""
-    accept = request.accept_mimetypes
-    json_q = max(
-        accept.quality("application/json") if "application/json" in accept.values() else 0,
-        accept.quality("application/sparql-results+json")
-        if "application/sparql-results+json" in accept.values()
-        else 0,
-        accept.quality("application/ld+json") if "application/ld+json" in accept.values() else 0,
-    )
-    text_q = accept.quality("text/plain") if "text/plain" in accept.values() else 0
-    return json_q > 0 and json_q >= text_q
+def render(
+    status: int,
+    message: str,
+    accept: str | None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> tuple[list[tuple[str, str]], bytes]:
+    """The headers and body of an error: JSON ``{status, error, message, …}`` when the client
+    prefers JSON (web/negotiation.py decides), else one text line. No Flask request needed:
+    the ``/sparql`` core (web/sparql_core.py) answers its errors with it outside Flask."""
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    from .negotiation import prefers_json  # here: negotiation imports ApiError from this module
+
+    title = HTTP_STATUS_CODES.get(status, "Error")
+    if prefers_json(accept):
+        text = json.dumps({"status": status, "error": title, "message": message, **extra}) + "\n"
+        media_type = "application/json"
+    else:
+        lines = [f"{status} {title}: {message}"]
+        lines += [f"{key}: {value}" for key, value in extra.items()]
+        text = "\n".join(lines) + "\n"
+        media_type = "text/plain; charset=utf-8"
+    body = text.encode("utf-8")
+    out = [("Content-Type", media_type), ("Content-Length", str(len(body)))]
+    out += list((headers or {}).items())
+    return out, body
 
 
 def error_response(
@@ -75,20 +90,44 @@ def error_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    """The body every error gets: JSON ``{status, error, message, …}`` or one text line."""
-    from werkzeug.http import HTTP_STATUS_CODES
+    """The body every error gets (:func:`render`), as a Flask response."""
+    out, body = render(status, message, request.headers.get("Accept"), headers, **extra)
+    return Response(body, status=status, headers=out)
 
-    title = HTTP_STATUS_CODES.get(status, "Error")
-    if _wants_json():
-        body = json.dumps({"status": status, "error": title, "message": message, **extra})
-        response = Response(body + "\n", status=status, mimetype="application/json")
-    else:
-        lines = [f"{status} {title}: {message}"]
-        lines += [f"{key}: {value}" for key, value in extra.items()]
-        response = Response("\n".join(lines) + "\n", status=status, mimetype="text/plain")
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
+
+def classify(exc: Exception, method: str, path: str) -> tuple[int, str, dict[str, str],
+                                                                 dict[str, Any]]:
+    """``(status, message, headers, extra)`` for an exception raised while answering.
+
+    The one mapping from our exceptions to statuses, used by Flask's handlers and by the
+    ``/sparql`` core. Unexpected exceptions are logged with their traceback (call it from
+    the ``except`` block); store failures and executor errors of status 5xx are logged.
+    """
+    if isinstance(exc, ApiError):
+        return exc.status, exc.message, dict(exc.headers), dict(exc.extra)
+    if isinstance(exc, QuerySyntaxError):
+        message = str(exc)
+        return 400, f"syntax error: {message}", {}, syntax_position(message)
+    if isinstance(exc, QueryRefused):
+        return getattr(exc, "http_status", 403), getattr(exc, "message", None) or str(exc), {}, {}
+    if isinstance(exc, QueryTimeout):
+        message = getattr(exc, "message", None) or str(exc) or "the query took too long"
+        return 503, message, {"Retry-After": "10"}, {}
+    if isinstance(exc, QueryBusy):
+        message = getattr(exc, "message", None) or str(exc) or "too many queries at once"
+        return 503, message, {"Retry-After": str(getattr(exc, "retry_after", 1))}, {}
+    if isinstance(exc, ResultTooLarge):
+        return 413, getattr(exc, "message", None) or str(exc) or "the result is too large", {}, {}
+    if isinstance(exc, ExecutorError):
+        status = getattr(exc, "http_status", 500)
+        if status >= 500:
+            log.warning("executor error on %s %s: %s", method, path, exc)
+        return status, getattr(exc, "message", None) or str(exc), {}, {}
+    if isinstance(exc, StoreError):
+        log.warning("store error on %s %s: %s", method, path, exc)
+        return 500, f"store error: {exc}", {}, {}
+    log.error("unhandled error on %s %s", method, path, exc_info=exc)
+    return 500, "internal server error (logged on the server)", {}, {}
 
 
 def _http_exception(exc: HTTPException) -> Response:
@@ -110,55 +149,13 @@ def _http_exception(exc: HTTPException) -> Response:
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Map every exception to a status and a message; log unexpected ones with a traceback."""
-
-    @app.errorhandler(ApiError)
-    def _api(exc: ApiError) -> Response:
-        return error_response(exc.status, exc.message, headers=exc.headers, **exc.extra)
-
-    @app.errorhandler(QuerySyntaxError)
-    def _syntax(exc: QuerySyntaxError) -> Response:
-        message = str(exc)
-        return error_response(400, f"syntax error: {message}", **syntax_position(message))
-
-    @app.errorhandler(QueryRefused)
-    def _refused(exc: QueryRefused) -> Response:
-        status = getattr(exc, "http_status", 403)
-        return error_response(status, getattr(exc, "message", None) or str(exc))
-
-    @app.errorhandler(QueryTimeout)
-    def _timeout(exc: QueryTimeout) -> Response:
-        message = getattr(exc, "message", None) or str(exc) or "the query took too long"
-        return error_response(503, message, headers={"Retry-After": "10"})
-
-    @app.errorhandler(QueryBusy)
-    def _busy(exc: QueryBusy) -> Response:
-        message = getattr(exc, "message", None) or str(exc) or "too many queries at once"
-        retry = str(getattr(exc, "retry_after", 1))
-        return error_response(503, message, headers={"Retry-After": retry})
-
-    @app.errorhandler(ResultTooLarge)
-    def _too_large(exc: ResultTooLarge) -> Response:
-        message = getattr(exc, "message", None) or str(exc) or "the result is too large"
-        return error_response(413, message)
-
-    @app.errorhandler(ExecutorError)
-    def _executor(exc: ExecutorError) -> Response:
-        status = getattr(exc, "http_status", 500)
-        if status >= 500:
-            log.warning("executor error on %s %s: %s", request.method, request.path, exc)
-        return error_response(status, getattr(exc, "message", None) or str(exc))
-
-    @app.errorhandler(StoreError)
-    def _store(exc: StoreError) -> Response:
-        log.warning("store error on %s %s: %s", request.method, request.path, exc)
-        return error_response(500, f"store error: {exc}")
+    """Map every exception to a status and a message (:func:`classify`)."""
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         return _http_exception(exc)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal server error (logged on the server)")
+    def _any(exc: Exception) -> Response:
+        status, message, headers, extra = classify(exc, request.method, request.path)
+        return error_response(status, message, headers=headers, **extra)

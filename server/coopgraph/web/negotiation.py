@@ -1,7 +1,12 @@
 """Content negotiation: which media type a response gets.
 
-Accept headers are parsed by werkzeug's ``MIMEAccept`` (q-values, wildcards, specificity);
-``?format=`` overrides them. Browsers (an explicit ``text/html``) and ``*/*`` get the
+The one module that decides, from an ``Accept`` header (and ``?format=``), what a response
+is: the media type of a result (:func:`choose`), whether a browser wants a page
+(:func:`wants_html`), whether an error body is JSON (:func:`prefers_json`). The functions take
+header values, so the ``/sparql`` core (web/sparql_core.py) calls them without a Flask
+request; :func:`negotiate` is the same decision for the current Flask request. Headers are
+parsed by werkzeug's ``MIMEAccept`` (q-values, wildcards, specificity); ``?format=`` overrides
+them. Browsers (an explicit ``text/html``) and ``*/*`` get the
 default of the result kind, and the ``application/xml`` a browser also lists is not taken
 as a request for SPARQL XML.
 """
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 from flask import request
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from ..formats import RDF_TYPES, RESULT_TYPES
 from .errors import ApiError
@@ -72,14 +78,20 @@ def types_for(kind: str) -> list[str]:
 
 
 def negotiate(kind: str) -> str:
-    """The media type to answer with, or a 406/400 :class:`ApiError`.
-
-    ``kind`` is ``results`` (SELECT/ASK) or ``rdf`` (CONSTRUCT/DESCRIBE, graphs).
-    """
-    supported = types_for(kind)
+    """The media type for the current Flask request (see :func:`choose`)."""
     fmt = request.args.get("format")
     if fmt is None and _has_form():
         fmt = request.form.get("format")
+    return choose(kind, request.headers.get("Accept"), fmt)
+
+
+def choose(kind: str, accept_header: str | None, fmt: str | None = None) -> str:
+    """The media type to answer with, or a 406/400 :class:`ApiError`.
+
+    ``kind`` is ``results`` (SELECT/ASK) or ``rdf`` (CONSTRUCT/DESCRIBE, graphs);
+    ``accept_header`` the request's ``Accept``; ``fmt`` its ``format`` parameter, which wins.
+    """
+    supported = types_for(kind)
     if fmt:
         wanted = FORMATS.get(fmt.strip().lower(), fmt.strip().lower())
         wanted = ALIASES[kind].get(wanted, _CROSS[kind].get(wanted, wanted))
@@ -95,10 +107,11 @@ def negotiate(kind: str) -> str:
             f"format {fmt!r} is not available for this result; supported: {', '.join(supported)}",
             supported=supported,
         )
-    header = request.headers.get("Accept")
-    if header in supported:
-        return header  # exactly one supported type (most programs): what parsing would give
-    accept = accept_without_parameters()
+    if accept_header is None or accept_header == "*/*":
+        return supported[0]
+    if accept_header in supported:
+        return accept_header  # exactly one supported type (most programs): no parsing
+    accept = parse_accept(accept_header)
     if not accept:
         return supported[0]
     browser = "text/html" in accept.values()
@@ -113,22 +126,52 @@ def negotiate(kind: str) -> str:
             return supported[0]
         raise ApiError(
             406,
-            f"none of the accepted media types ({request.headers.get('Accept')}) is available; "
+            f"none of the accepted media types ({accept_header}) is available; "
             f"supported: {', '.join(supported)}",
             supported=supported,
         )
     return aliases.get(match, match)
 
 
-def accept_without_parameters() -> MIMEAccept:
-    """The request's Accept, with media-type parameters other than q dropped.
+def parse_accept(header: str | None) -> MIMEAccept:
+    """An ``Accept`` header parsed, with media-type parameters other than q dropped.
 
     Why: werkzeug matches parameters exactly, so ``text/turtle; charset=utf-8`` would not
     match the ``text/turtle`` we serve (always UTF-8).
     """
     return MIMEAccept([
-        (value.split(";", 1)[0].strip(), quality) for value, quality in request.accept_mimetypes
+        (value.split(";", 1)[0].strip(), quality)
+        for value, quality in parse_accept_header(header, MIMEAccept)
     ])
+
+
+def accept_without_parameters() -> MIMEAccept:
+    """The current Flask request's Accept, parsed by :func:`parse_accept`."""
+    return parse_accept(request.headers.get("Accept"))
+
+
+def wants_html(accept_header: str | None) -> bool:
+    """True when the client lists text/html explicitly and ranks it above every RDF syntax
+    (a browser opening a URL that also serves RDF)."""
+    accept = parse_accept(accept_header)
+    if "text/html" not in accept.values():
+        return False
+    return accept.best_match(["text/html", *RDF_TYPES]) == "text/html"
+
+
+def prefers_json(accept_header: str | None) -> bool:
+    """True when the client ranks a JSON type above plain text (explicitly, not via */*):
+    error bodies are then JSON, else one line of text."""
+    accept = parse_accept_header(accept_header, MIMEAccept)
+    listed = set(accept.values())
+    json_q = max(
+        (accept.quality(t) for t in _JSON_TYPES if t in listed), default=0
+    )
+    text_q = accept.quality("text/plain") if "text/plain" in listed else 0
+    return json_q > 0 and json_q >= text_q
+
+
+_JSON_TYPES = ("application/json", "application/sparql-results+json", "application/ld+json")
 
 
 def _has_form() -> bool:

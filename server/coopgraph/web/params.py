@@ -28,11 +28,6 @@ def check_iri(value: str, parameter: str) -> str:
     return value
 
 
-def well_escaped(text: str) -> bool:
-    """True if every ``%`` of ``text`` starts a two-hex-digit escape (for the fast path)."""
-    return "%" not in text or _BAD_PERCENT.search(text.encode("ascii", "replace")) is None
-
-
 def check_encoded(raw: bytes, where: str) -> None:
     """400 unless ``raw`` (a query string or form body) is valid percent-encoded UTF-8.
 
@@ -45,6 +40,8 @@ def check_encoded(raw: bytes, where: str) -> None:
     if bad:
         raise ApiError(400, f"the {where} has an invalid percent-escape at character "
                             f"{bad.start() + 1}: {raw[bad.start():bad.start() + 3]!r}")
+    if b"%" not in raw and raw.isascii():
+        return  # nothing escaped, all ASCII: UTF-8 already (most queries sent by programs)
     for part in raw.split(b"&"):
         try:
             unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
@@ -59,12 +56,31 @@ def check_request_encoding() -> None:
     400 for invalid percent-encoding; 415 for a form body that declares another charset
     (``application/x-www-form-urlencoded; charset=utf-16``), as docs/limits.md promises.
     """
-    check_encoded(request.query_string, "query string")
-    if request.method == "POST" and request.mimetype == _FORM:
-        charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+    form = request.method == "POST" and request.mimetype == _FORM
+    check_encoding(request.query_string, request.mimetype_params.get("charset") if form else None,
+                   request.get_data(cache=True) if form else None)
+
+
+def check_encoding(query_string: bytes, form_charset: str | None, form_body: bytes | None) -> None:
+    """The checks of :func:`check_request_encoding` on plain values (``form_body`` None: no
+    form body); the ``/sparql`` core calls it outside Flask."""
+    check_encoded(query_string, "query string")
+    if form_body is not None:
+        charset = (form_charset or "utf-8").strip().lower()
         if charset not in UTF8_NAMES:
             raise ApiError(415, f"form bodies must be sent as UTF-8, not {charset}")
-        check_encoded(request.get_data(cache=True), "form body")
+        check_encoded(form_body, "form body")
+
+
+def decode_text(raw: bytes, charset: str | None, what: str) -> str:
+    """``raw`` as UTF-8 text: 415 for another declared charset, 400 if it is not UTF-8."""
+    charset = (charset or "utf-8").strip().lower()
+    if charset not in UTF8_NAMES:
+        raise ApiError(415, f"the {what} must be sent as UTF-8, not {charset}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"the {what} is not valid UTF-8 text") from exc
 
 
 def body_text(what: str) -> str:
@@ -73,14 +89,8 @@ def body_text(what: str) -> str:
     The SPARQL Protocol requires UTF-8 for ``application/sparql-query`` and
     ``application/sparql-update`` bodies.
     """
-    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
-    if charset not in UTF8_NAMES:
-        raise ApiError(415, f"the {what} must be sent as UTF-8, not {charset}")
-    raw = request.get_data(cache=True)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, f"the {what} is not valid UTF-8 text") from exc
+    return decode_text(request.get_data(cache=True), request.mimetype_params.get("charset"),
+                       what)
 
 
 def form_or_args(name: str) -> list[str]:
@@ -93,8 +103,12 @@ def form_or_args(name: str) -> list[str]:
 
 def dataset_params(prefix: str = "") -> tuple[list[str], list[str]]:
     """``default-graph-uri`` and ``named-graph-uri`` values (each checked to be an IRI)."""
-    defaults = [check_iri(v, f"{prefix}default-graph-uri") for v in form_or_args(
-        f"{prefix}default-graph-uri")]
-    named = [check_iri(v, f"{prefix}named-graph-uri") for v in form_or_args(
-        f"{prefix}named-graph-uri")]
-    return defaults, named
+    return check_dataset(form_or_args(f"{prefix}default-graph-uri"),
+                         form_or_args(f"{prefix}named-graph-uri"), prefix)
+
+
+def check_dataset(defaults: list[str], named: list[str],
+                  prefix: str = "") -> tuple[list[str], list[str]]:
+    """The dataset parameters' values, each checked to be an IRI (400 naming the parameter)."""
+    return ([check_iri(v, f"{prefix}default-graph-uri") for v in defaults],
+            [check_iri(v, f"{prefix}named-graph-uri") for v in named])
