@@ -67,7 +67,8 @@ def create() -> Response:
         entry = contrib.ingest(
             svc.store, contribution, sub.data, contributor=request.args.get("contributor", ""),
             source=request.args.get("source", ""), note=request.args.get("note") or None,
-            media_type=sub.media_type, base=_base(), lang=lang, context=graph_context())
+            media_type=sub.media_type, base=_base(), lang=lang, context=graph_context(),
+            reader=svc.executor)
     except contrib.ContributionError as exc:
         if exc.status == 422 and exc.report is not None:
             doc = json.loads(exc.report.to_json())
@@ -85,7 +86,7 @@ def create() -> Response:
 
 @bp.route("/contributions", methods=["GET"])
 def index() -> Response:
-    entries = contrib.list_entries(service().store, _base())
+    entries = contrib.list_entries(service().executor, _base())
     if _wants(LIST_TYPES) == "text/html":
         html = render_template("contributions.html", entries=entries, entry=None,
                                lang=request_lang())
@@ -95,8 +96,9 @@ def index() -> Response:
 
 @bp.route("/contributions/<cid>", methods=["GET"])
 def show(cid: str) -> Response:
-    store = service().store
-    entries = contrib.list_entries(store, _base(), cid) if contrib._safe_id(cid) else []
+    svc = service()
+    store = svc.store
+    entries = contrib.list_entries(svc.executor, _base(), cid) if contrib._safe_id(cid) else []
     if not entries:
         raise ApiError(404, f"no contribution {cid!r}")
     entry = entries[0]
