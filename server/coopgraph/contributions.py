@@ -88,20 +88,6 @@ def is_contribution_graph(iri: str, base: str | None = None) -> bool:
     return iri.startswith(contribution_prefix(base)) or iri == registry_iri(base)
 
 
-def is_managed(source: Store | Any, iri: str, base: str | None = None) -> bool:
-    """True for the registry and the graphs of a registered contribution (and its inferences):
-    those change only through /contributions, so that validation, inference and the registry
-    stay in step."""
-    if iri == registry_iri(base):
-        return True
-    prefix = contribution_prefix(base)
-    if not iri.startswith(prefix):
-        return False
-    cid = iri[len(prefix):].removesuffix("/inferred")
-    return _safe_id(cid) and bool(_select(source, f"""SELECT ?g WHERE {{
-        GRAPH <{registry_iri(base)}> {{ ?g <{DCTERMS}identifier> "{cid}" }} }}"""))
-
-
 def checksum(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
