@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
 
 from .. import contributions as contrib
 from .auth import require_admin
@@ -88,8 +88,8 @@ def create() -> Response:
 def index() -> Response:
     entries = contrib.list_entries(service().executor, _base())
     if _wants(LIST_TYPES) == "text/html":
-        html = render_template("contributions.html", entries=entries, entry=None,
-                               lang=request_lang())
+        g.lang = request_lang()  # the shared layout's language switch follows it
+        html = render_template("contributions.html", entries=entries, entry=None)
         return Response(html, mimetype="text/html")
     return _json({"contributions": contrib.iter_all(entries)})
 
@@ -108,8 +108,9 @@ def show(cid: str) -> Response:
         return Response(body, mimetype=wanted)
     if wanted == "text/html":
         buf = contrib.dump(store, cid, "text/turtle", _base()).decode("utf-8")
+        g.lang = request_lang()
         html = render_template("contributions.html", entries=[], entry=entry,
-                               triples=buf[:200_000], lang=request_lang())
+                               triples=buf[:200_000])
         return Response(html, mimetype="text/html")
     return _json(entry.to_json(with_report=True))
 
