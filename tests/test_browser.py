@@ -199,3 +199,44 @@ def test_refusals_are_readable_and_completion_stays_local(page, curated_site) ->
     hints = page.locator(".CodeMirror-hint").all_inner_texts()
     assert any("Territory" in h for h in hints), hints
     assert any(url.endswith("/.well-known/void") for url in page.watch.requests)
+
+
+BROKEN = Path(__file__).parent / "fixtures" / "contrib" / "montreuil-mopti.ttl"
+
+
+def test_the_validator_reports_mistakes_by_resource_in_french_and_english(
+        page, curated_site, tmp_path) -> None:  # noqa: F811, ANN001
+    """Paste a Turtle file with three mistakes (French), then upload it (English): the report
+    is grouped by resource, each group with its line, in the page's language."""
+    page.goto(curated_site.url + "/validate")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("header.top nav a").count() >= 4  # the shared layout's navigation
+    page.locator("#text").fill(BROKEN.read_text(encoding="utf-8"))
+    page.locator("#submit").click()
+    page.wait_for_selector("#verdict")
+    assert "Non conforme" in page.locator("#verdict").inner_text()
+    groups = page.locator("section.resource")
+    assert groups.count() == 3
+    headings = groups.locator("h2").all_inner_texts()
+    assert any("ville-de-montreuil" in h for h in headings)
+    assert any("partnership:montreuil-mopti" in h for h in headings)
+    assert all("ligne" in h for h in headings)
+    assert "Comment corriger" in groups.nth(0).inner_text()
+    shot(page, "validate-fr", "#verdict")
+    page.locator("#lang-switch").click()  # the shared switch: the same page in English
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    upload = tmp_path / "montreuil-mopti.ttl"
+    upload.write_bytes(BROKEN.read_bytes())
+    page.locator("#file").set_input_files(str(upload))
+    page.locator("#submit").click()
+    page.wait_for_selector("#verdict")
+    assert "Does not conform" in page.locator("#verdict").inner_text()
+    groups = page.locator("section.resource")
+    assert groups.count() == 3
+    assert all("line" in h for h in groups.locator("h2").all_inner_texts())
+    assert "How to fix" in groups.nth(0).inner_text()
+    shot(page, "validate-en", "#verdict")
+    page.goto(curated_site.url + "/contributions")
+    assert page.locator("html").get_attribute("lang") == "en"  # the choice is kept
+    assert page.locator("#lang-switch").count() == 1 and page.locator("#empty").count() == 1
+    shot(page, "contributions-en")

@@ -22,7 +22,7 @@ HEAD = """@prefix cg: <https://w3id.org/coopgraph/ontology#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix doc: <https://example.org/doc/> .
-doc:r a cg:Document ; dcterms:title "Rapport"@fr .
+doc:r a cg:Document ; dcterms:title "Rapport"@fr ; skos:prefLabel "Rapport"@fr , "Report"@en .
 """
 
 
@@ -78,7 +78,8 @@ def test_messages_and_hints_in_french() -> None:
 
 def test_references_to_the_graph_resolve_and_their_own_rules_are_not_reported() -> None:
     report = report_of(HEAD + """
-territory:x a cg:Territory ; skos:prefLabel "X"@fr ; cg:administrativeLevel level:municipality ;
+territory:x a cg:Territory ; skos:prefLabel "X"@fr , "X"@en ;
+    cg:administrativeLevel level:municipality ;
     cg:country territory:france ; dcterms:source doc:r .
 """)
     assert report.conforms, report.to_text()
@@ -87,7 +88,8 @@ territory:x a cg:Territory ; skos:prefLabel "X"@fr ; cg:administrativeLevel leve
 
 def test_a_reference_under_our_base_that_nothing_describes_is_a_warning() -> None:
     report = report_of(HEAD + """
-territory:x a cg:Territory ; skos:prefLabel "X"@fr ; cg:administrativeLevel level:municipality ;
+territory:x a cg:Territory ; skos:prefLabel "X"@fr , "X"@en ;
+    cg:administrativeLevel level:municipality ;
     cg:country territory:france ; skos:related territory:atlantide ; dcterms:source doc:r .
 """)
     assert report.conforms
@@ -98,7 +100,8 @@ territory:x a cg:Territory ; skos:prefLabel "X"@fr ; cg:administrativeLevel leve
 
 def test_a_missing_reference_where_a_class_is_required_is_one_violation() -> None:
     report = report_of(HEAD + """
-territory:x a cg:Territory ; skos:prefLabel "X"@fr ; cg:administrativeLevel level:municipality ;
+territory:x a cg:Territory ; skos:prefLabel "X"@fr , "X"@en ;
+    cg:administrativeLevel level:municipality ;
     cg:country territory:atlantide ; dcterms:source doc:r .
 """)
     about = [r for r in report.results if str(r.value) == ID + "territory/atlantide"]
@@ -113,7 +116,8 @@ def test_an_unknown_class_of_our_ontology_is_a_violation() -> None:
 
 def test_a_contribution_must_describe_the_document_it_cites() -> None:
     report = report_of(HEAD + """
-territory:x a cg:Territory ; skos:prefLabel "X"@fr ; cg:administrativeLevel level:municipality ;
+territory:x a cg:Territory ; skos:prefLabel "X"@fr , "X"@en ;
+    cg:administrativeLevel level:municipality ;
     cg:country territory:france ; dcterms:source <https://example.org/undescribed> .
 """)
     assert [r.source_shape.rsplit("#", 1)[1] for r in report.violations] == ["source-class"]

@@ -114,7 +114,6 @@ def test_contributions_survive_a_real_build(tmp_path):
 
 CHILD = textwrap.dedent("""
     import sys
-    import pyoxigraph as ox
     from coopgraph import contributions as contrib
     from coopgraph.store import open_store
     store_dir, base, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -124,13 +123,14 @@ CHILD = textwrap.dedent("""
         contributor="kill test", date="2026-01-01T00:00:00Z", source="https://example.org/k",
         note=None, checksum="sha256:kill", triples=n, inferred=0, media_type="text/turtle",
         name="big.ttl", report={"conforms": True, "results": []})
-    g = ox.NamedNode(entry.graph)
-    quads = [ox.Quad(ox.NamedNode(f"{base}id/territory/t{i}"),
-                     ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
-                     ox.Literal(f"T {i}", language="fr"), g) for i in range(n)]
-    quads += contrib._registry_quads(entry, base, '{"conforms": true, "results": []}')
-    print("committing", len(quads), flush=True)
-    contrib.commit(store, contrib.Prepared(entry, quads), base)
+    data = "".join(f'<{base}id/territory/t{i}> '
+                   f'<http://www.w3.org/2004/02/skos/core#prefLabel> "T {i}"@fr .\\n'
+                   for i in range(n)).encode()
+    registry = contrib._registry_graph(entry, '{"conforms": true, "results": []}')
+    print("committing", n + len(registry), flush=True)
+    prepared = contrib.Prepared(entry, {entry.graph: data},
+                                {contrib.registry_iri(base): contrib._ntriples(registry)})
+    contrib.commit(store, prepared, base)
     print("done", flush=True)
     store.close()
 """)

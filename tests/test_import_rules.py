@@ -28,10 +28,6 @@ RULES: dict[str, set[str]] = {
 #: Breaks of the rules outside this branch's files, to be fixed by their owners.
 KNOWN: set[tuple[str, str]] = {
     ("pyoxigraph", "web/description.py"),  # builds VoID with pyoxigraph terms
-    # contributions.py writes a contribution, its inferences and its registry entry in one
-    # pyoxigraph transaction (all or nothing); to move behind the Store interface
-    # (a transactional write of several graphs) before a remote store can take contributions.
-    ("pyoxigraph", "contributions.py"),
     ("pyoxigraph", "web/examples_rdf.py"),  # serialises the examples with pyoxigraph
 }
 

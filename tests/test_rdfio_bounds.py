@@ -117,13 +117,26 @@ def test_the_cli_refuses_a_billion_laughs_quickly_with_bounded_memory(tmp_path: 
     assert usage.ru_maxrss < 1024 * 1024, "under 1 GiB (KiB)"
 
 
+def test_a_remote_json_ld_context_is_refused_with_its_position_and_never_fetched(listener):
+    data = ('{\n  "@id": "urn:x",\n  "@context": "' + listener.url + '",\n  "name": "x"\n}'
+            ).encode()
+    with pytest.raises(UnsafeRdfError) as info:
+        parse_bytes(data, "application/ld+json", "<upload>")
+    assert "remote JSON-LD @context" in str(info.value)
+    assert (info.value.line, info.value.column) == (3, 3)
+    inline = b'{"@context": {"n": "urn:n"}, "@id": "urn:x", "n": "x"}'
+    assert len(parse_bytes(inline, "application/ld+json")) == 1  # an inline context is fine
+    assert listener.connections == 0
+
+
 def test_graph_store_uploads_are_refused_and_store_nothing(writable_server):
-    graph = "https://w3id.org/coopgraph/graph/contribution/bounds"
+    graph = "https://w3id.org/coopgraph/graph/upload/bounds"
     url = writable_server.endpoint("/store")
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     for data, media_type in (
         (billion_laughs(), "application/rdf+xml"),
         nested("rdf/xml", 5000), nested("json-ld", 5000), nested("turtle", 5000),
+        (b'{"@context": "https://schema.org/", "@id": "urn:x"}', "application/ld+json"),
     ):
         started = time.monotonic()
         answer = requests.put(url, params={"graph": graph}, data=data, timeout=30,

@@ -97,7 +97,7 @@ def test_a_head_that_never_ends_is_closed_after_the_head_timeout(server: Server)
 
 
 def test_a_body_that_stalls_is_dropped_and_stores_nothing(server: Server):
-    graph = "https://w3id.org/coopgraph/graph/contribution/stalled"
+    graph = "https://w3id.org/coopgraph/graph/upload/stalled"
     sock = connect_from("127.0.3.2", server.port)
     try:
         sock.sendall((f"PUT /store?graph={graph} HTTP/1.1\r\nHost: x\r\n"

@@ -25,7 +25,7 @@ from coopgraph.store import StoreError, open_store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build"
 TOKEN = "lifecycle-token"
-CONTRIBUTION = "https://w3id.org/coopgraph/graph/contribution/lifecycle"
+CONTRIBUTION = "https://w3id.org/coopgraph/graph/upload/lifecycle"
 
 BUILD_SCRIPT = """
 import sys

@@ -22,7 +22,7 @@ from conftest import free_port
 
 TOKEN = "upload-test-token"
 LIMIT = 1024 * 1024  # --max-upload: small, so that the test moves little data
-GRAPH = "https://w3id.org/coopgraph/graph/contribution/uploads"
+GRAPH = "https://w3id.org/coopgraph/graph/upload/uploads"
 
 
 def triples(count: int, start: int = 0) -> bytes:

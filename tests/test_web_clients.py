@@ -80,7 +80,7 @@ def test_rdflib_sparqlstore(live_server):
 
 
 def test_rdflib_sparqlupdatestore(writable_server):
-    contribution = f"{BASE}graph/contribution/rdflib"
+    contribution = f"{BASE}graph/upload/rdflib"
     store = SPARQLUpdateStore(
         query_endpoint=writable_server.endpoint(),
         update_endpoint=writable_server.endpoint("/update"),

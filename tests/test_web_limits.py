@@ -90,7 +90,7 @@ def test_too_long_query_is_refused(make_server, tiny_store):
 def test_load_is_refused(writable_server):
     r = requests.post(writable_server.endpoint("/update"),
                       data={"update": f"LOAD <http://example.org/x.ttl> INTO GRAPH "
-                                      f"<{BASE}graph/contribution/load>"},
+                                      f"<{BASE}graph/upload/load>"},
                       headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30)
     assert r.status_code == 403 and "LOAD" in r.text
     _clean(r)

@@ -82,12 +82,13 @@ def test_home_follows_writes_and_counts_contributions(writable_server: LiveServe
     assert territories_and_contributions() == (2, 0)  # cached, same answer
     r = requests.post(
         writable_server.url + "/update", timeout=30,
-        data=(f"INSERT DATA {{ GRAPH <{BASE}graph/contribution/t1> {{ "
+        data=(f"INSERT DATA {{ GRAPH <{BASE}graph/upload/t1> {{ "
               f"<{BASE}id/territory/bobigny> a <{BASE}ontology#Territory> }} }}").encode(),
         headers={"Content-Type": "application/sparql-update",
                  "Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert r.status_code == 204, r.text
-    assert territories_and_contributions() == (3, 1)
+    # an uploaded graph is not a contribution (those come only from /contributions)
+    assert territories_and_contributions() == (3, 0)
 
 
 def test_language_from_accept_language_switch_and_cookie(curated_site: LiveServer) -> None:

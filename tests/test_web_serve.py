@@ -52,7 +52,7 @@ def test_serve_under_gunicorn(tmp_path: Path):
         _wait_healthy(url, proc)
         assert requests.get(url + "/healthz", timeout=30).json() == {
             "status": "ok", "graphs": 0, "triples": 0}
-        graph = "https://w3id.org/coopgraph/graph/contribution/serve"
+        graph = "https://w3id.org/coopgraph/graph/upload/serve"
         put = requests.put(url + "/store", params={"graph": graph},
                            data=b"<urn:a> <urn:p> <urn:b> .",
                            headers={"Content-Type": "text/turtle",

@@ -10,7 +10,7 @@ from conftest import ADMIN_TOKEN, BASE, GRAPH
 from rdflib import Graph, URIRef
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-CONTRIB = f"{BASE}graph/contribution/test-1"
+CONTRIB = f"{BASE}graph/upload/test-1"
 TURTLE = b"<https://example.org/a> <https://example.org/p> <https://example.org/b> .\n"
 MORE = b'<https://example.org/a> <https://example.org/q> "x"@fr .\n'
 
@@ -195,7 +195,7 @@ def test_gsp_default_graph(writable_server):
 
 
 def test_update_with_using_graph_uri(writable_server):
-    target = f"{BASE}graph/contribution/using"
+    target = f"{BASE}graph/upload/using"
     text = (f"INSERT {{ GRAPH <{target}> {{ ?t <urn:seen> true }} }} "
             f"WHERE {{ ?t <http://www.w3.org/2004/02/skos/core#exactMatch> ?w }}")
     r = requests.post(writable_server.endpoint("/update"),
@@ -228,10 +228,10 @@ def test_non_utf8_bodies_are_refused(writable_server):
 
 
 def test_update_that_cannot_be_applied(writable_server):
-    r = _update(writable_server, f"DROP GRAPH <{BASE}graph/contribution/missing>", AUTH)
+    r = _update(writable_server, f"DROP GRAPH <{BASE}graph/upload/missing>", AUTH)
     assert r.status_code == 500
     assert "could not be applied" in r.text and "Traceback" not in r.text
-    assert _update(writable_server, f"DROP SILENT GRAPH <{BASE}graph/contribution/missing>",
+    assert _update(writable_server, f"DROP SILENT GRAPH <{BASE}graph/upload/missing>",
                    AUTH).status_code == 204
 
 
@@ -241,7 +241,7 @@ def test_gsp_post_creates_a_new_graph(writable_server):
                       timeout=10)
     assert r.status_code == 201
     location = r.headers["Location"]
-    assert location.startswith(f"{BASE}graph/contribution/")
+    assert location.startswith(f"{BASE}graph/upload/")
     assert writable_server.store.count(location) == 1
     got = requests.get(url, params={"graph": location},
                        headers={"Accept": "text/turtle; charset=utf-8"}, timeout=10)
@@ -347,3 +347,38 @@ def test_update_syntax_error_is_400_with_its_position(writable_server):
                 {**AUTH, "Accept": "application/json"})
     assert r.status_code == 400 and "syntax error" in r.text
     assert r.json()["line"] == 1
+
+
+@pytest.mark.parametrize("graph", [f"{BASE}graph/contribution/20260101T000000-abcd",
+                                   f"{BASE}graph/contribution/20260101T000000-abcd/inferred",
+                                   f"{BASE}graph/contributions"])
+def test_contribution_graphs_are_written_only_by_contributions(writable_server, graph):
+    """/update and /store refuse the contribution graphs and the registry (403, pointing to
+    /contributions), so a contribution, its inferences and its entry never drift apart."""
+    url = writable_server.endpoint("/store")
+    before = writable_server.store.count()
+    writes = [
+        _update(writable_server, f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:p> 1 }} }}",
+                AUTH),
+        _update(writable_server, f"DROP SILENT GRAPH <{graph}>", AUTH),
+        _update(writable_server, f"WITH <{graph}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+                AUTH, form=True),
+        requests.put(url, params={"graph": graph}, data=TURTLE,
+                     headers={"Content-Type": "text/turtle", **AUTH}, timeout=10),
+        requests.post(url, params={"graph": graph}, data=TURTLE,
+                      headers={"Content-Type": "text/turtle", **AUTH}, timeout=10),
+        requests.delete(url, params={"graph": graph}, headers=AUTH, timeout=10),
+    ]
+    for r in writes:
+        assert r.status_code == 403, (r.request.method, r.text)
+        assert "/contributions" in r.text
+    assert writable_server.store.count() == before
+    assert not writable_server.store.has_graph(graph)
+
+
+def test_a_graph_under_upload_is_writable_with_the_token(writable_server):
+    graph = f"{BASE}graph/upload/notes"
+    r = _update(writable_server, f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:p> 1 }} }}",
+                AUTH)
+    assert r.status_code == 204, r.text
+    assert writable_server.store.count(graph) == 1

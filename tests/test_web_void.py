@@ -85,7 +85,7 @@ def test_void_subsets_and_linksets(live_server):
 def test_void_refreshes_after_a_write(writable_server):
     before = _int(_void(writable_server), DATASET, VOID.triples)
     r = requests.put(writable_server.endpoint("/store"),
-                     params={"graph": f"{BASE}graph/contribution/void"},
+                     params={"graph": f"{BASE}graph/upload/void"},
                      data=b"<urn:new> <urn:p> <urn:o> .",
                      headers={"Content-Type": "text/turtle",
                               "Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)

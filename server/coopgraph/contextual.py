@@ -310,9 +310,10 @@ CSV_TYPES = ("text/csv", "csv")
 
 
 def parse_contribution(data: bytes, media_type: str, name: str = "<input>") -> Contribution:
-    """Check (size, entities, remote contexts, nesting) then parse; raises RdfParseError."""
+    """Check (size, emptiness) then parse, the parser refusing entities, remote contexts,
+    deep nesting and huge literals (:func:`rdfio.check_safe`); raises RdfParseError."""
     syntax = media_type.split(";")[0].strip().lower()
-    check_input(data, syntax, name)
+    check_input(data, name)
     if syntax in CSV_TYPES:
         from .csvmap import csv_to_contribution
 

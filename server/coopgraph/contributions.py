@@ -12,8 +12,12 @@ A contribution that conforms (see :mod:`coopgraph.contextual`) becomes:
   ``prov:hadPrimarySource`` the source URL, with its note, SHA-256 checksum, triple counts
   (``void:triples``) and validation report (JSON).
 
-All of it is written in ONE store transaction (pyoxigraph ``extend``): a process killed during
-an ingestion leaves the whole contribution or nothing. Ingestions in one process are
+All of it is written in ONE store transaction (:meth:`Store.write_graphs`): a process killed
+during an ingestion leaves the whole contribution or nothing; a withdrawal is one SPARQL
+Update (:meth:`Store.update`). Reads go through the executor's read path
+(:meth:`Executor.select`, under the limits of ``/sparql``) when the caller has one (the web
+layer), or through :meth:`Store.query` (the CLI); this module imports no engine. Ingestions
+in one process are
 serialised by a lock, so two identical files cannot both pass the checksum check. The curated
 graphs are never touched. :func:`carry_over` copies contributions and the registry into a new
 build, so they survive ``coopgraph build``.
@@ -27,16 +31,16 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-from rdflib import BNode, Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from . import builds, config
 from .contextual import Contribution, context_from_store, validate_contribution
+from .rdfio import RdfParseError, parse_bytes
 from .store import Store, open_store
 from .validate import Report, load_ontology
 
@@ -84,20 +88,6 @@ def is_contribution_graph(iri: str, base: str | None = None) -> bool:
     return iri.startswith(contribution_prefix(base)) or iri == registry_iri(base)
 
 
-def is_managed(store: Any, iri: str, base: str | None = None) -> bool:
-    """True for the registry and the graphs of a registered contribution (and its inferences):
-    those change only through /contributions, so that validation, inference and the registry
-    stay in step."""
-    if iri == registry_iri(base):
-        return True
-    prefix = contribution_prefix(base)
-    if not iri.startswith(prefix):
-        return False
-    cid = iri[len(prefix):].removesuffix("/inferred")
-    return _safe_id(cid) and bool(list(_select(store, f"""SELECT ?g WHERE {{
-        GRAPH <{registry_iri(base)}> {{ ?g <{DCTERMS}identifier> "{cid}" }} }}""")))
-
-
 def checksum(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -107,25 +97,23 @@ def new_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
 
 
-def _engine(store: Any) -> ox.Store:
-    """The pyoxigraph store of an OxigraphStore (or a raw pyoxigraph store)."""
-    return store if isinstance(store, ox.Store) else store.engine
-
-
 # --------------------------------------------------------------------------------------------
 # Reading: the one read path of this module
 
 
-def _select(store: Any, query: str) -> Iterator[dict[str, Any]]:
-    """SELECT rows as {variable: python value} (the executor's rows can replace this)."""
-    raw: Any = _engine(store).query(query, use_default_graph_as_union=False)
-    variables = [v.value for v in raw.variables]
-    for solution in raw:
-        row = {}
-        for v in variables:
-            term = solution[v]
-            row[v] = None if term is None else term.value
-        yield row
+def _select(source: Store | Any, query: str) -> list[dict[str, str | None]]:
+    """SELECT rows as ``{variable: lexical value or None}``.
+
+    ``source`` is an :class:`~coopgraph.executor.Executor` (the web layer: a query worker,
+    the limits of ``/sparql``) or a :class:`Store` (the CLI, and the checks made under the
+    write lock, which must see the writer's latest state rather than a worker's snapshot).
+    """
+    if isinstance(source, Store):
+        result = source.query(query, union_default_graph=False)
+        return [{k: None if v is None else v.value for k, v in row.items()}
+                for row in result.rows()]
+    rows = source.select(query, union_default_graph=False)
+    return [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]
 
 
 @dataclass
@@ -158,7 +146,8 @@ class Entry:
         return out
 
 
-def list_entries(store: Any, base: str | None = None, cid: str | None = None) -> list[Entry]:
+def list_entries(source: Store | Any, base: str | None = None,
+                 cid: str | None = None) -> list[Entry]:
     """The registry, newest first (or the one entry ``cid``)."""
     reg = registry_iri(base)
     where = f"BIND(<{graph_of(cid, base)}> AS ?g)" if cid else ""
@@ -176,7 +165,7 @@ def list_entries(store: Any, base: str | None = None, cid: str | None = None) ->
       }}
     }} ORDER BY DESC(?date) ?id"""
     out = []
-    for row in _select(store, query):
+    for row in _select(source, query):
         out.append(Entry(
             id=row["id"], graph=row["g"], contributor=row["who"], date=row["date"],
             source=row["source"], note=row["note"], checksum=row["sum"], triples=int(row["n"]),
@@ -185,21 +174,20 @@ def list_entries(store: Any, base: str | None = None, cid: str | None = None) ->
     return out
 
 
-def find_by_checksum(store: Any, digest: str, base: str | None = None) -> str | None:
+def find_by_checksum(source: Store | Any, digest: str, base: str | None = None) -> str | None:
     reg = registry_iri(base)
-    rows = list(_select(store, f"""SELECT ?id WHERE {{ GRAPH <{reg}> {{
+    rows = list(_select(source, f"""SELECT ?id WHERE {{ GRAPH <{reg}> {{
         ?g <{CGC}sha256> "{digest}" ; <{DCTERMS}identifier> ?id }} }}"""))
     return rows[0]["id"] if rows else None
 
 
-def context_graphs(store: Any, base: str | None = None) -> list[str]:
+def context_graphs(store: Store, base: str | None = None) -> list[str]:
     """The graphs a new contribution is validated against: curated data, links, contributions."""
     base = base or config.base_iri()
     prefix = contribution_prefix(base)
     graphs = [config.graph_iri("data", base), config.graph_iri("links", base)]
-    graphs += [g.value for g in _engine(store).named_graphs()
-               if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)
-               and not g.value.endswith("/inferred")]
+    graphs += [g for g in store.named_graphs()
+               if g.startswith(prefix) and not g.endswith("/inferred")]
     return graphs
 
 
@@ -232,36 +220,30 @@ def infer_contribution(graph: Graph, base: str | None = None) -> Graph:
 # Writing
 
 
-def _ox(term: Any) -> Any:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
+N_TRIPLES = "application/n-triples"
+
+#: Characters that cannot appear in an IRI (RFC 3987), so a source URL is one IRI.
+_NOT_IN_IRI = set('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
 
 
-def _quads(graph: Graph, iri: str) -> Iterator[ox.Quad]:
-    g = ox.NamedNode(iri)
-    for s, p, o in graph:
-        yield ox.Quad(_ox(s), _ox(p), _ox(o), g)
+def _ntriples(graph: Graph) -> bytes:
+    """N-Triples of an rdflib graph (blank-node labels kept: they link a contribution and
+    its inferences)."""
+    return graph.serialize(format="nt", encoding="utf-8")
 
 
-def _registry_quads(entry: Entry, base: str | None, report_json: str) -> list[ox.Quad]:
-    reg = ox.NamedNode(registry_iri(base))
-    g = ox.NamedNode(entry.graph)
-    agent = ox.NamedNode(entry.graph + "#contributor")
-    activity = ox.NamedNode(entry.graph + "#ingestion")
-    inferred = ox.NamedNode(entry.graph + "/inferred")
+def _registry_graph(entry: Entry, report_json: str) -> Graph:
+    """The PROV-O entry of a contribution in the registry."""
+    g = URIRef(entry.graph)
+    agent = URIRef(entry.graph + "#contributor")
+    activity = URIRef(entry.graph + "#ingestion")
+    inferred = URIRef(entry.graph + "/inferred")
 
-    def n(iri: str) -> ox.NamedNode:
-        return ox.NamedNode(iri)
+    def n(iri: str) -> URIRef:
+        return URIRef(iri)
 
-    def lit(value: str, datatype: str | None = None) -> ox.Literal:
-        return ox.Literal(value, datatype=n(datatype)) if datatype else ox.Literal(value)
+    def lit(value: str, datatype: str | None = None) -> Literal:
+        return Literal(value, datatype=n(datatype)) if datatype else Literal(value)
 
     triples: list[tuple[Any, Any, Any]] = [
         (g, n(RDF_TYPE), n(CGC + "Contribution")),
@@ -287,15 +269,31 @@ def _registry_quads(entry: Entry, base: str | None, report_json: str) -> list[ox
     ]
     if entry.note:
         triples.append((g, n("http://www.w3.org/2000/01/rdf-schema#comment"), lit(entry.note)))
-    return [ox.Quad(s, p, o, reg) for s, p, o in triples]
+    out = Graph()
+    for triple in triples:
+        out.add(triple)
+    return out
+
+
+def _valid_iri(value: str) -> bool:
+    """True if ``value`` is one absolute IRI (checked by the engine's N-Triples parser)."""
+    if not value or any(c in _NOT_IN_IRI for c in value):
+        return False
+    line = f"<{value}> <{RDF_TYPE}> <{RDF_TYPE}> .\n".encode()
+    try:
+        return len(parse_bytes(line, N_TRIPLES, "source")) == 1
+    except RdfParseError:
+        return False
 
 
 @dataclass
 class Prepared:
-    """A validated contribution ready to be written: its registry entry and every quad."""
+    """A validated contribution ready to be written: its registry entry, and N-Triples for
+    the graphs it replaces (its graph, its inferences) and adds to (the registry)."""
 
     entry: Entry
-    quads: list[ox.Quad]
+    replace: dict[str, bytes]
+    add: dict[str, bytes]
 
 
 def prepare(
@@ -310,11 +308,13 @@ def prepare(
     base: str | None = None,
     lang: str = "en",
     context: Graph | None = None,
+    reader: Any | None = None,
 ) -> Prepared:
     """Check, validate and infer, writing nothing.
 
     Raises :class:`ContributionError`: 422 (does not conform; the report attached), 409 (the
     same bytes were already contributed: ``existing`` is their id), 400 (bad parameters).
+    ``reader`` (an executor) reads the registry; the store does when it is None.
     """
     base = base or config.base_iri()
     contributor = (contributor or "").strip()
@@ -323,12 +323,10 @@ def prepare(
         raise ContributionError(400, "say who contributes: contributor=NAME")
     if not source.startswith(("http://", "https://")):
         raise ContributionError(400, "give the source of the data as an http(s) URL: source=URL")
-    try:
-        ox.NamedNode(source)
-    except ValueError:
-        raise ContributionError(400, f"the source {source!r} is not a valid URL") from None
+    if not _valid_iri(source):
+        raise ContributionError(400, f"the source {source!r} is not a valid URL")
     digest = checksum(data)
-    existing = find_by_checksum(store, digest, base)
+    existing = find_by_checksum(reader or store, digest, base)
     if existing:
         raise ContributionError(409, f"this file was already contributed as {existing}",
                                 existing=existing)
@@ -345,49 +343,48 @@ def prepare(
         date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), source=source, note=note,
         checksum=digest, triples=len(contribution.graph), inferred=len(inferred),
         media_type=media_type, name=contribution.name, report=json.loads(report.to_json()))
-    quads = list(_quads(contribution.graph, entry.graph))
-    quads += list(_quads(inferred, inferred_of(cid, base)))
-    quads += _registry_quads(entry, base, report.to_json())
-    return Prepared(entry, quads)
+    replace = {entry.graph: _ntriples(contribution.graph),
+               inferred_of(cid, base): _ntriples(inferred)}
+    add = {registry_iri(base): _ntriples(_registry_graph(entry, report.to_json()))}
+    return Prepared(entry, replace, add)
 
 
-def commit(store: Any, prepared: Prepared, base: str | None = None) -> Entry:
-    """Write a prepared contribution in ONE transaction (all or nothing); 409 if a twin won."""
-    engine = _engine(store)
+def commit(store: Store, prepared: Prepared, base: str | None = None) -> Entry:
+    """Write a prepared contribution in ONE transaction (all or nothing); 409 if a twin won.
+
+    The duplicate check reads the store itself (not a worker's snapshot) under the lock.
+    """
     with _LOCK:
         again = find_by_checksum(store, prepared.entry.checksum, base)
         if again:
             raise ContributionError(409, f"this file was already contributed as {again}",
                                     existing=again)
-        engine.extend(prepared.quads)
-        engine.flush()
+        store.write_graphs(prepared.replace, prepared.add, N_TRIPLES)
     return prepared.entry
 
 
-def ingest(store: Any, contribution: Contribution, data: bytes, **kwargs: Any) -> Entry:
+def ingest(store: Store, contribution: Contribution, data: bytes, **kwargs: Any) -> Entry:
     """:func:`prepare` then :func:`commit` (same arguments as :func:`prepare`)."""
     prepared = prepare(store, contribution, data, **kwargs)
     return commit(store, prepared, kwargs.get("base"))
 
 
-def withdraw(store: Any, cid: str, base: str | None = None) -> bool:
+def withdraw(store: Store, cid: str, base: str | None = None) -> bool:
     """Remove a contribution, its inferences and its registry entry (one update)."""
     base = base or config.base_iri()
     g = graph_of(cid, base)
     if not _safe_id(cid):
         return False
     with _LOCK:
-        if not list_entries(store, base, cid) and not _engine(store).contains_named_graph(
-                ox.NamedNode(g)):
+        if not list_entries(store, base, cid) and not store.has_graph(g):
             return False
         reg = registry_iri(base)
-        _engine(store).update(f"""
+        store.update(f"""
             DROP SILENT GRAPH <{g}> ;
             DROP SILENT GRAPH <{g}/inferred> ;
             DELETE {{ GRAPH <{reg}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{reg}> {{ ?s ?p ?o
                 FILTER(?s IN (<{g}>, <{g}#contributor>, <{g}#ingestion>, <{g}/inferred>)) }} }}
         """)
-        _engine(store).flush()
     return True
 
 
@@ -395,7 +392,7 @@ def _safe_id(cid: str) -> bool:
     return bool(cid) and all(c.isalnum() or c in "-_T" for c in cid) and len(cid) <= 64
 
 
-def dump(store: Any, cid: str, media_type: str, base: str | None = None,
+def dump(store: Store, cid: str, media_type: str, base: str | None = None,
          inferred: bool = False) -> bytes:
     g = graph_of(cid, base) + ("/inferred" if inferred else "")
     buf = io.BytesIO()

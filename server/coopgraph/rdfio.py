@@ -13,7 +13,8 @@ a JSON-LD remote ``@context`` is refused with an error instead of being download
 
 Every input is checked by :func:`check_safe` before it is parsed, and its literals by
 :func:`check_literals` after: XML entity declarations are refused (a "billion laughs" of a few
-hundred bytes expands to gigabytes), and nesting depth (pyoxigraph's RDF/XML and JSON-LD
+hundred bytes expands to gigabytes), so are remote JSON-LD contexts (with their position),
+and nesting depth (pyoxigraph's RDF/XML and JSON-LD
 parsers take quadratic time in it: 3,000 nested JSON objects took 17 s, 10,000 nested RDF/XML
 elements 6 s) and literal size are bounded, so parse time and memory stay proportional to the
 input's size. Any caller that parses uploaded or user-given RDF calls them (the store, the
@@ -130,6 +131,7 @@ def check_safe(
         _check_xml(raw, name)
     elif fmt == ox.RdfFormat.JSON_LD:
         _check_nesting(raw, _JSON_SKIP, b"{[", b"}]", name)
+        _check_contexts(raw, name)
     elif fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3):
         _check_nesting(raw, _TURTLE_SKIP, b"[(", b"])", name)
 
@@ -204,6 +206,47 @@ def _check_xml(raw: bytes, name: str) -> None:
                              parser.CurrentColumnNumber + 1) from None
     except xml.parsers.expat.ExpatError:
         return  # ill-formed: the RDF/XML parser reports it, with its position (_xml_position)
+
+
+def _remote_contexts(node: object) -> bool:
+    """True if a JSON-LD ``@context`` (or ``@import``) anywhere names a document to fetch."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@import" and isinstance(value, str):
+                return True
+            if key == "@context":
+                values = value if isinstance(value, list) else [value]
+                if any(isinstance(v, str) for v in values):
+                    return True
+            if _remote_contexts(value):
+                return True
+    elif isinstance(node, list):
+        return any(_remote_contexts(v) for v in node)
+    return False
+
+
+def _check_contexts(raw: bytes, name: str) -> None:
+    """Refuse a JSON-LD document naming a remote ``@context``/``@import``, with its position.
+
+    The parser has no document loader, so it would fail anyway; this says why, and where.
+    Called after the nesting check, so ``json.loads`` never recurses deeply.
+    """
+    if b"@context" not in raw and b"@import" not in raw:
+        return
+    import json
+
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        return  # not JSON: the parser reports where
+    if _remote_contexts(doc):
+        m = re.search(rb'"@(context|import)"', raw)
+        before = raw[:m.start()] if m else b""
+        line = before.count(b"\n") + 1 if m else None
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1 if m \
+            else None
+        raise UnsafeRdfError(name, "remote JSON-LD @context not allowed (nothing is fetched "
+                                   "from the network): write the context inline", line, column)
 
 
 #: What brackets inside do not count in: JSON strings.

@@ -11,7 +11,7 @@ engine is orders of magnitude slower. This module imports no engine.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
 from typing import Literal as TypingLiteral
@@ -161,6 +161,20 @@ class Store(abc.ABC):
     ) -> int:
         """Add parsed triples to a graph, atomically (``before_commit`` as above); returns the
         number added."""
+
+    @abc.abstractmethod
+    def write_graphs(
+        self, replace: Mapping[str, bytes], add: Mapping[str, bytes] | None = None,
+        media_type: str = "application/n-triples",
+    ) -> None:
+        """Replace the named graphs of ``replace`` and add to the graphs of ``add``, all in
+        ONE transaction: a failure or a killed process leaves every graph as it was.
+
+        Why: a contribution is its graph, its inferred graph and an entry in the shared
+        registry graph; readers must see all of them or none. Blank-node labels are shared
+        across the graphs of one call (a contribution and its inferences speak of the same
+        blank nodes). The data is checked and parsed as by :meth:`replace_graph` first.
+        """
 
     @abc.abstractmethod
     def drop_graph(self, graph: str) -> bool:

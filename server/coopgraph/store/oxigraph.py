@@ -6,7 +6,7 @@ engine-neutral terms of :mod:`coopgraph.store.base`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -97,6 +97,12 @@ def _insert_data(graph: str, triples: list[ox.Triple]) -> str:
     if graph:
         return f"INSERT DATA {{ GRAPH <{graph}> {{ {body} }} }}"
     return f"INSERT DATA {{ {body} }}"
+
+
+def _graph_block(graph: str, triples: list[ox.Triple]) -> str:
+    """``GRAPH <graph> { … }`` for an INSERT DATA of several graphs."""
+    body = " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in triples)
+    return f"GRAPH <{graph}> {{ {body} }}"
 
 
 def _result_kind(raw: Any) -> ResultKind:
@@ -226,6 +232,23 @@ class OxigraphStore(Store):
         create = f"CREATE SILENT GRAPH <{graph}> ; " if graph else ""
         self._store.update(create + _insert_data(graph, triples))
         return len(triples)
+
+    def write_graphs(
+        self, replace: Mapping[str, bytes], add: Mapping[str, bytes] | None = None,
+        media_type: str = "application/n-triples",
+    ) -> None:
+        parsed = {g: self._parse(d, media_type) for g, d in replace.items()}
+        added = {g: self._parse(d, media_type) for g, d in (add or {}).items()}
+        if "" in parsed or "" in added:
+            raise StoreError("write_graphs writes named graphs only")
+        operations = [f"DROP SILENT GRAPH <{g}> ; CREATE GRAPH <{g}>" for g in parsed]
+        operations += [f"CREATE SILENT GRAPH <{g}>" for g in added if g not in parsed]
+        blocks = [_graph_block(g, t) for g, t in (*parsed.items(), *added.items()) if t]
+        if blocks:
+            # One INSERT DATA: a blank-node label means the same node in every graph of it.
+            operations.append("INSERT DATA { " + " ".join(blocks) + " }")
+        # One update request is one transaction: all of it is written, or none.
+        self.update(" ;\n".join(operations))
 
     def drop_graph(self, graph: str) -> bool:
         if graph == "":

@@ -4,8 +4,12 @@ Writes (``/update``, ``/store`` PUT/POST/DELETE) need ``Authorization: Bearer <A
 a server without a token refuses every write. The curated graphs (``PROTECTED_GRAPHS``: the
 ontology, shapes, data, links and inferred graphs, rebuilt by ``coopgraph build``) are
 refused even with the token unless ``ALLOW_CURATED_WRITES`` is set, because a change there
-would be lost at the next build and would bypass validation; contribution graphs
-(``<base>graph/contribution/{id}``) and any other graph are writable with the token.
+would be lost at the next build and would bypass validation. The contribution graphs
+(``<base>graph/contribution/…``, their inferences, and the registry ``<base>graph/contributions``)
+are written only by ``/contributions`` (validated, inferred and registered together), so every
+other write to them is refused, even with ``ALLOW_CURATED_WRITES``. Any other graph (a
+``POST /store`` without ``graph`` creates ``<base>graph/upload/{uuid}``) is writable with the
+token.
 """
 
 from __future__ import annotations
@@ -47,7 +51,21 @@ def require_admin() -> None:
 
 
 def check_graphs_writable(graphs: Iterable[str]) -> None:
-    """Raise 403 if one of ``graphs`` is curated and curated writes are not allowed."""
+    """Raise 403 if one of ``graphs`` belongs to the contributions, or is curated and curated
+    writes are not allowed."""
+    from ..contributions import is_contribution_graph
+
+    graphs = list(graphs)
+    base = current_app.config["BASE"]
+    for graph in graphs:
+        if graph != _ALL and is_contribution_graph(graph, base):
+            raise ApiError(
+                403,
+                f"<{graph}> belongs to the contributions, which change only through "
+                "/contributions: send data with POST /contributions (validated, inferred and "
+                "registered together) and withdraw it with DELETE /contributions/{id}",
+                see="/contributions",
+            )
     if current_app.config.get("ALLOW_CURATED_WRITES"):
         return
     protected = set(current_app.config.get("PROTECTED_GRAPHS") or ())

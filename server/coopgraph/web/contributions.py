@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
 
 from .. import contributions as contrib
 from .auth import require_admin
@@ -67,7 +67,8 @@ def create() -> Response:
         entry = contrib.ingest(
             svc.store, contribution, sub.data, contributor=request.args.get("contributor", ""),
             source=request.args.get("source", ""), note=request.args.get("note") or None,
-            media_type=sub.media_type, base=_base(), lang=lang, context=graph_context())
+            media_type=sub.media_type, base=_base(), lang=lang, context=graph_context(),
+            reader=svc.executor)
     except contrib.ContributionError as exc:
         if exc.status == 422 and exc.report is not None:
             doc = json.loads(exc.report.to_json())
@@ -85,18 +86,19 @@ def create() -> Response:
 
 @bp.route("/contributions", methods=["GET"])
 def index() -> Response:
-    entries = contrib.list_entries(service().store, _base())
+    entries = contrib.list_entries(service().executor, _base())
     if _wants(LIST_TYPES) == "text/html":
-        html = render_template("contributions.html", entries=entries, entry=None,
-                               lang=request_lang())
+        g.lang = request_lang()  # the shared layout's language switch follows it
+        html = render_template("contributions.html", entries=entries, entry=None)
         return Response(html, mimetype="text/html")
     return _json({"contributions": contrib.iter_all(entries)})
 
 
 @bp.route("/contributions/<cid>", methods=["GET"])
 def show(cid: str) -> Response:
-    store = service().store
-    entries = contrib.list_entries(store, _base(), cid) if contrib._safe_id(cid) else []
+    svc = service()
+    store = svc.store
+    entries = contrib.list_entries(svc.executor, _base(), cid) if contrib._safe_id(cid) else []
     if not entries:
         raise ApiError(404, f"no contribution {cid!r}")
     entry = entries[0]
@@ -106,8 +108,9 @@ def show(cid: str) -> Response:
         return Response(body, mimetype=wanted)
     if wanted == "text/html":
         buf = contrib.dump(store, cid, "text/turtle", _base()).decode("utf-8")
+        g.lang = request_lang()
         html = render_template("contributions.html", entries=[], entry=entry,
-                               triples=buf[:200_000], lang=request_lang())
+                               triples=buf[:200_000])
         return Response(html, mimetype="text/html")
     return _json(entry.to_json(with_report=True))
 

@@ -148,21 +148,10 @@ def _still_wanted(started: float) -> None:
         return  # cannot tell: commit as asked
 
 
-def _refuse_contribution(graph: str) -> None:
-    """Registered contributions change only through /contributions (validated, inferred)."""
-    from ..contributions import is_managed
-
-    if is_managed(service().store, graph, current_app.config["BASE"]):
-        raise ApiError(403, f"<{graph}> belongs to a registered contribution: send data with "
-                            "POST /contributions and withdraw it with DELETE /contributions/{id}",
-                       see="/contributions")
-
-
 def _write(graph: str, replace: bool, *, new: bool = False) -> Response:
     started = request.environ.get(REQUEST_STARTED, time.monotonic())  # before the body
     require_admin()
-    check_graphs_writable([graph])
-    _refuse_contribution(graph)
+    check_graphs_writable([graph])  # curated graphs, contribution graphs: 403
     data, mimetype = _upload()
     _still_wanted(started)
     svc = service()
@@ -197,11 +186,12 @@ def put() -> Response:
 def post() -> Response:
     """Add to a graph (201 when it is new, 204 otherwise).
 
-    Without ``graph``/``default`` the server creates a new contribution graph
-    ``<base>graph/contribution/{uuid}`` and answers 201 with its IRI in ``Location``.
+    Without ``graph``/``default`` the server creates a new graph ``<base>graph/upload/{uuid}``
+    and answers 201 with its IRI in ``Location`` (not under ``graph/contribution/``: those are
+    the validated contributions of ``/contributions``).
     """
     if "graph" not in request.args and "default" not in request.args:
-        graph = f"{current_app.config['BASE']}graph/contribution/{uuid.uuid4().hex}"
+        graph = f"{current_app.config['BASE']}graph/upload/{uuid.uuid4().hex}"
         return _write(graph, replace=False, new=True)
     return _write(_target(), replace=False)
 
@@ -211,8 +201,7 @@ def delete() -> Response:
     """Drop a graph (204), or 404 if there is no such graph."""
     require_admin()
     graph = _target()
-    check_graphs_writable([graph])
-    _refuse_contribution(graph)
+    check_graphs_writable([graph])  # curated graphs, contribution graphs: 403
     svc = service()
     try:
         existed = svc.store.drop_graph(graph)

@@ -8,7 +8,6 @@ always Oxigraph's (in the worker); this module only decodes the serialised answe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -34,14 +33,33 @@ def _run(sparql: str, media_type: str) -> bytes:
             closer()
 
 
+def _binding(term: Any) -> Binding:
+    """A SPARQL JSON results term for an rdflib term of :meth:`Executor.select`."""
+    from rdflib import BNode, Literal
+
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": str(term)}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype is not None:
+            out["datatype"] = str(term.datatype)
+        return out
+    return {"type": "bnode" if isinstance(term, BNode) else "uri", "value": str(term)}
+
+
 def select(sparql: str) -> list[dict[str, Binding]]:
-    """The rows of a SELECT query, as SPARQL JSON bindings (unbound variables absent)."""
-    answer: dict[str, Any] = json.loads(_run(sparql, "application/sparql-results+json"))
-    return list(answer.get("results", {}).get("bindings", []))
+    """The rows of a SELECT query (the executor's read path, :meth:`Executor.select`), as
+    SPARQL JSON bindings (unbound variables absent), the shape the page modules read."""
+    rows = service().executor.select(sparql, base_iri=current_app.config.get("BASE"))
+    return [{k: _binding(v) for k, v in row.items() if v is not None} for row in rows]
 
 
 def construct(sparql: str, media_type: str = "text/turtle") -> bytes:
-    """A CONSTRUCT/DESCRIBE result serialised by the engine in ``media_type``."""
+    """A CONSTRUCT/DESCRIBE result serialised by the engine in ``media_type``.
+
+    Not :meth:`Executor.construct`: that one gives an rdflib graph, and the pages send the
+    engine's own serialisation (Turtle, JSON-LD…) as it is.
+    """
     return _run(sparql, media_type)
 
 

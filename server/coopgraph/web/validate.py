@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
 from rdflib import Graph
 
 from ..contextual import (
@@ -29,6 +29,7 @@ from ..input_guard import MAX_CONTRIBUTION_BYTES, InputTooLarge
 from ..rdfio import RdfParseError
 from ..validate import Report, short
 from .errors import ApiError
+from .i18n import COOKIE, LANGS
 from .service import service
 
 bp = Blueprint("validate", __name__, template_folder="templates")
@@ -158,13 +159,16 @@ def graph_context() -> Graph:
 
 
 def request_lang() -> str:
-    """``?lang=`` (or the form's), else the best of Accept-Language, else English."""
+    """``?lang=`` (or the form's), else the pages' language cookie (the switch of the shared
+    layout), else the best of Accept-Language, else English."""
     given = request.args.get("lang") or (
         request.form.get("lang") if request.mimetype == "multipart/form-data" else None)
     if given in ("fr", "en"):
         return given
     if given:
         raise ApiError(400, f"unknown language {given!r}; use fr or en")
+    if request.cookies.get(COOKIE) in LANGS:
+        return str(request.cookies[COOKIE])
     return request.accept_languages.best_match(["en", "fr"]) or "en"
 
 
@@ -234,8 +238,9 @@ def grouped(report: Report) -> list[dict]:
 
 def render_page(lang: str, *, report: Report | None = None, error: str | None = None,
                 status: int = 200, text: str = "", syntax: str = "text/turtle") -> Response:
+    g.lang = lang  # the shared layout's language switch follows this page's language
     html = render_template(
-        "validate.html", t=TEXTS[lang], lang=lang, report=report, error=error,
+        "validate.html", v=TEXTS[lang], report=report, error=error,
         groups=grouped(report) if report is not None else [], types=SUBMISSION_TYPES,
         text=text, syntax=syntax, max_size=max_size())
     return Response(html, status=status, mimetype="text/html")
