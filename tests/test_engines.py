@@ -309,12 +309,9 @@ def test_writes_need_the_token(
     assert bad.status_code == 400 and "1:" in bad.text  # our parser's position, any engine
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "merge break outside this branch: web/gsp.py asks contributions.is_managed(), whose "
-    "_select() queries the pyoxigraph store itself (store.engine), so a graph upload under "
-    "graph/contribution/ answers 500 on a remote store; fixed when contributions.py reads "
-    "through Store.query(..., union_default_graph=False).rows() (then remove this mark)"))
-def test_a_contribution_round_trips_through_the_graph_store(served: LiveServer) -> None:
+def test_a_graph_upload_round_trips_through_the_graph_store(served: LiveServer) -> None:
+    """POST without a graph creates <base>graph/upload/{uuid} (contribution graphs are only
+    written through /contributions), readable, queryable and deleted through the engine."""
     posted = requests.post(served.endpoint("/store"), data=b"<urn:x:s> <urn:x:p> 'v' .",
                            headers={"Content-Type": "text/turtle",
                                     "Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60)

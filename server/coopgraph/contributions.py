@@ -165,7 +165,8 @@ def list_entries(source: Store | Any, base: str | None = None,
       }}
     }} ORDER BY DESC(?date) ?id"""
     out = []
-    for row in _select(source, query):
+    for selected in _select(source, query):
+        row: dict[str, Any] = selected  # every variable but ?note is bound by the pattern
         out.append(Entry(
             id=row["id"], graph=row["g"], contributor=row["who"], date=row["date"],
             source=row["source"], note=row["note"], checksum=row["sum"], triples=int(row["n"]),
