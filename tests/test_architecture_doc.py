@@ -62,6 +62,6 @@ def test_the_request_path_is_drawn_once() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert text.count("## The request path") == 1
     path = text.split("## The request path", 1)[1].split("\n## ", 1)[0]
-    for step in ("serve.py", "web/fastpath.py", "web/sparql.py", "executor.py",
+    for step in ("serve.py", "web/fastpath.py", "web/sparql.py", "executor/",
                  "query_worker.py"):
         assert step in path, step
