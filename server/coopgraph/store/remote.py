@@ -57,7 +57,7 @@ from .base import (
     Term,
     Triple,
 )
-from .oxigraph import _term
+from .oxigraph import OxigraphResult, _term
 
 AUTH_KINDS = ("basic", "digest", "bearer")
 
@@ -192,20 +192,14 @@ class _Rewriter:
         return out
 
 
-class RemoteQueryResult(QueryResult):
+class RemoteQueryResult(OxigraphResult):
     """A result read lazily from an HTTP response (through pyoxigraph's parsers), given as
-    engine-neutral terms; the response is closed once consumed, or by :meth:`close`."""
+    engine-neutral terms; the response is closed once consumed, or by :meth:`close`. Reading
+    pyoxigraph's result objects is :class:`OxigraphResult`'s job; this adds the response."""
 
     def __init__(self, kind: ResultKind, raw: Any, response: requests.Response) -> None:
-        self.kind = kind
-        self._raw = raw
+        super().__init__(kind, raw)
         self._response = response
-
-    @property
-    def variables(self) -> list[str]:
-        if self.kind != "bindings":
-            return []
-        return [v.value for v in self._raw.variables]
 
     @property
     def boolean(self) -> bool:
@@ -226,11 +220,8 @@ class RemoteQueryResult(QueryResult):
             self.close()
 
     def rows(self) -> Iterator[dict[str, Term | None]]:
-        variables = self.variables
         try:
-            for solution in self._raw:
-                yield {v: None if solution[v] is None else _term(solution[v])
-                       for v in variables}
+            yield from super().rows()
         except SyntaxError as exc:
             raise StoreError(f"the engine's answer could not be read: {exc}") from exc
         finally:
