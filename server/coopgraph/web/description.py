@@ -12,7 +12,7 @@ time it is written.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Response, current_app, request
 from rdflib import RDF, BNode, Literal, URIRef
@@ -191,37 +191,32 @@ def void_triples(stats: VoidStats) -> list[RdfTriple]:
             (subset, N(v + "sparqlEndpoint"), N(_endpoint_url())),
         ]
     for name, (count, predicates) in stats.linksets.items():
-        target = N(dataset_iri(name))
-        linkset = N(linkset_iri(name))
-        triples += [
-            (ds, N(v + "subset"), linkset),
-            (linkset, RDF_TYPE, N(v + "Linkset")),
-            (linkset, N(v + "subjectsTarget"), ds),
-            (linkset, N(v + "objectsTarget"), target),
-            (linkset, N(v + "target"), ds),
-            (linkset, N(v + "target"), target),
-            (linkset, N(v + "triples"), _int(count)),
-            (target, RDF_TYPE, N(v + "Dataset")),
-            (target, N(v + "uriSpace"), Literal(LINK_TARGETS[name])),
-        ]
-        for predicate in predicates or [SKOS_EXACT]:
-            triples.append((linkset, N(v + "linkPredicate"), N(predicate)))
-    insee, insee_dataset = N(linkset_iri("insee")), N(dataset_iri("insee"))
-    triples += [
-        (ds, N(v + "subset"), insee),
-        (insee, RDF_TYPE, N(v + "Linkset")),
-        (insee, N(v + "subjectsTarget"), ds),
-        (insee, N(v + "objectsTarget"), insee_dataset),
-        (insee, N(v + "target"), ds),
-        (insee, N(v + "target"), insee_dataset),
-        (insee, N(v + "linkPredicate"), N(f"{IGEO}codeINSEE")),
-        (insee, N(v + "triples"), _int(stats.insee_links)),
-        (insee_dataset, RDF_TYPE, N(v + "Dataset")),
-        (insee_dataset, N(v + "uriSpace"), Literal(INSEE_SPACE)),
-        (insee_dataset, N(DCTERMS + "title"),
-         Literal("INSEE, Code officiel géographique", lang="fr")),
-    ]
+        triples += _linkset(ds, name, count, predicates or [SKOS_EXACT], LINK_TARGETS[name])
+    # the INSEE codes are literals: that linkset is described by its predicate
+    triples += _linkset(ds, "insee", stats.insee_links, [f"{IGEO}codeINSEE"], INSEE_SPACE)
+    triples.append((N(dataset_iri("insee")), N(DCTERMS + "title"),
+                    Literal("INSEE, Code officiel géographique", lang="fr")))
     return triples
+
+
+def _linkset(ds: URIRef, name: str, count: int, predicates: Iterable[str],
+             uri_space: str) -> list[RdfTriple]:
+    """The linkset ``<base>id/linkset/{name}`` from our dataset ``ds`` to the dataset ``name``
+    (``<base>id/dataset/{name}``, whose IRIs start with ``uri_space``)."""
+    v = VOID
+    linkset, target = N(linkset_iri(name)), N(dataset_iri(name))
+    return [
+        (ds, N(v + "subset"), linkset),
+        (linkset, RDF_TYPE, N(v + "Linkset")),
+        (linkset, N(v + "subjectsTarget"), ds),
+        (linkset, N(v + "objectsTarget"), target),
+        (linkset, N(v + "target"), ds),
+        (linkset, N(v + "target"), target),
+        (linkset, N(v + "triples"), _int(count)),
+        *((linkset, N(v + "linkPredicate"), N(predicate)) for predicate in predicates),
+        (target, RDF_TYPE, N(v + "Dataset")),
+        (target, N(v + "uriSpace"), Literal(uri_space)),
+    ]
 
 
 @bp.route("/.well-known/void", methods=["GET"])
