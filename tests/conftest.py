@@ -10,7 +10,8 @@ Generic on purpose, so that any test can reuse them:
   :data:`ADMIN_TOKEN`, for read-only tests (do not write through it);
 * ``writable_server`` — a server on a fresh tiny store, one per test, for write tests;
 * ``fixture_build`` — ``tests/fixtures/build`` built once per session (per xdist worker), for
-  tests that only read the built store.
+  tests that only read the built store;
+* :func:`rdf_document_graph` — the triples of an RDF HTTP response, whatever its syntax.
 
 The suite runs in parallel (pytest-xdist, ``--dist loadfile``: one file's tests share one
 worker, so module-wide servers start once); every server binds a free port of 127.0.0.1.
@@ -243,6 +244,25 @@ def listener() -> Iterator[Listener]:
     server = Listener()
     yield server
     server.close()
+
+
+#: media type → the name of rdflib's parser for it.
+RDFLIB_PARSERS = {"text/turtle": "turtle", "application/n-triples": "nt",
+                  "application/ld+json": "json-ld", "application/rdf+xml": "xml",
+                  "application/trig": "trig", "application/n-quads": "nquads"}
+
+
+def rdf_document_graph(response: Any) -> Any:
+    """The triples of an RDF ``requests`` response in any syntax (graph names dropped), read
+    by rdflib's own parsers (not ours: they check what we write)."""
+    from rdflib import Dataset, Graph
+
+    media_type = response.headers["Content-Type"].split(";")[0]
+    dataset = Dataset().parse(data=response.content, format=RDFLIB_PARSERS[media_type])
+    graph = Graph()
+    for s, p, o, _g in dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    return graph
 
 
 class AccessLog(list):

@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FixtureBuild
+from conftest import FixtureBuild, fixture_sources
 
 from coopgraph import config
-from coopgraph.build import BuildError, build
+from coopgraph.build import BuildError, build, prepare_graphs
 from coopgraph.config import Sources
 from coopgraph.store import open_store
 
@@ -57,6 +57,23 @@ def test_the_closure_lives_in_the_inferred_graph_only(fixture_build: FixtureBuil
     assert ask(store, f"ASK {{ GRAPH <{inferred}> {{ <{CD93}> a {actor} }} }}")
     assert ask(store, f"ASK {{ GRAPH <{inferred}> {{ ?t <{BASE}ontology#governedBy> <{CD93}> }} }}")
     assert not ask(store, f"ASK {{ GRAPH <{data}> {{ <{CD93}> a {actor} }} }}")
+
+
+def test_a_build_loads_exactly_the_prepared_graphs(fixture_build: FixtureBuild) -> None:
+    """prepare_graphs is the build's steps 1-3 (the remote build loads the same graphs)."""
+    lines: list[str] = []
+    graphs = prepare_graphs(fixture_sources(), BASE, validate=False, progress=lines.append,
+                            steps=5)
+    assert [line.split(" ", 1)[0] for line in lines] == ["[1/5]", "[2/5]", "[3/5]"]
+    assert {config.graph_iri(kind, BASE): len(graphs[kind]) for kind in config.GRAPH_KINDS} \
+        == fixture_build.counts
+
+
+def test_a_kind_without_files_is_refused(sources: Sources) -> None:
+    for path in sources.shapes.glob("*.ttl"):
+        path.unlink()
+    with pytest.raises(BuildError, match="no Turtle files found for the shapes graph"):
+        prepare_graphs(sources, BASE, validate=False, progress=quiet, steps=6)
 
 
 def test_rebuilding_is_idempotent(sources: Sources, tmp_path: Path) -> None:

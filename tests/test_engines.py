@@ -29,6 +29,7 @@ from conftest import ADMIN_TOKEN, BASE, GRAPH, Listener, LiveServer, free_port, 
 from engines import STARTERS, Engine
 
 from coopgraph import remote_build
+from coopgraph.build import prepare_graphs
 from coopgraph.config import GRAPH_KINDS, PROJECT_ROOT
 from coopgraph.examples import load_examples
 from coopgraph.store import BlankNode, Literal, NamedNode, OxigraphStore, StoreError, Triple
@@ -46,7 +47,7 @@ CONTRIBUTION = f"{BASE}graph/contribution/engine-test"
 @pytest.fixture(scope="module")
 def prepared() -> dict[str, Any]:
     """The graphs of a build (parse + OWL RL closure), computed once for every engine."""
-    return remote_build.prepare(None, BASE, False, lambda _: None, 5)
+    return prepare_graphs(None, BASE, validate=False, progress=lambda _: None, steps=5)
 
 
 @pytest.fixture(scope="module")

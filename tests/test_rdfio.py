@@ -1,4 +1,4 @@
-"""Reading RDF: every syntax, exact error positions, no network."""
+"""Reading RDF: every syntax, exact error positions, no network; writing it back."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from coopgraph.rdfio import RdfParseError, parse_bytes, parse_file, read_graph, resolve_format
+from coopgraph.formats import RDF_TYPES
+from coopgraph.rdfio import (
+    RdfParseError,
+    parse_bytes,
+    parse_file,
+    read_graph,
+    resolve_format,
+    serialize_triples,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 
@@ -281,3 +289,29 @@ def test_terms_equal_those_of_rdflibs_own_parser(tmp_path: Path) -> None:
     assert (URIRef(EX + "a"), URIRef(EX + "code"), Literal("fr")) in ours
     theirs = Graph().parse(data=text, format="turtle")
     assert isomorphic(ours, theirs)
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("media_type", RDF_TYPES)
+def test_written_triples_read_back_the_same_in_every_syntax(media_type: str) -> None:
+    graph = _expected()
+    data = serialize_triples(graph, media_type, prefixes={"ex": EX})
+    back = parse_bytes(data, media_type)
+    # the dataset syntaxes (TriG, N-Quads, JSON-LD) put the triples in the default graph
+    assert {q[3] for q in back.quads((None, None, None, None))} == {
+        back.default_graph.identifier}
+    assert isomorphic(back.default_graph, graph)
+
+
+def test_written_turtle_uses_the_prefixes_and_keeps_the_order() -> None:
+    triples = [(URIRef(EX + "b"), URIRef(EX + "p"), Literal(2)),
+               (URIRef(EX + "a"), URIRef(EX + "p"), Literal("x", lang="en"))]
+    text = serialize_triples(triples, "text/turtle", prefixes={"ex": EX}).decode()
+    assert text.splitlines() == [f"@prefix ex: <{EX}> .", "ex:b ex:p 2 .", 'ex:a ex:p "x"@en .']
+
+
+def test_writing_something_that_is_not_a_term_is_refused() -> None:
+    with pytest.raises(TypeError, match="not an RDF term"):
+        serialize_triples([(URIRef(EX + "a"), URIRef(EX + "p"), "plain str")],  # type: ignore[list-item]
+                          "application/n-triples")

@@ -10,9 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from conftest import BASE, GRAPH
+from conftest import BASE, GRAPH, rdf_document_graph
 from rdflib import Graph, Namespace, URIRef
+from rdflib.compare import isomorphic
 from rdflib.query import Result
+
+from coopgraph.formats import RDF_TYPES
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SELECT_TERRITORIES = (
@@ -302,6 +305,17 @@ def test_service_description(live_server):
     r = requests.get(live_server.endpoint(), headers={"Accept": "application/rdf+xml"},
                      timeout=10)
     assert len(Graph().parse(data=r.content, format="xml")) == len(graph)
+
+
+def test_service_description_in_every_syntax_is_the_same_graph(live_server):
+    turtle = requests.get(live_server.endpoint(), timeout=10)
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    for media_type in RDF_TYPES:
+        r = requests.get(live_server.endpoint(), headers={"Accept": media_type}, timeout=10)
+        assert r.status_code == 200 and r.headers["Vary"] == "Accept"
+        assert isomorphic(rdf_document_graph(r), graph), media_type
+    # blank nodes are labelled in order: the document is written the same each time
+    assert requests.get(live_server.endpoint(), timeout=10).content == turtle.content
 
 
 def test_service_description_without_union(make_server, tiny_store):

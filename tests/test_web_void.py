@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import requests
-from conftest import ADMIN_TOKEN, BASE, GRAPH
+from conftest import ADMIN_TOKEN, BASE, GRAPH, rdf_document_graph
 from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+
+from coopgraph.formats import RDF_TYPES
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -100,3 +103,25 @@ def test_void_other_syntax(live_server):
     graph = Graph().parse(data=r.text, format="nt")
     assert (DATASET, None, VOID.Dataset) in graph
     assert GRAPH["data"] in {str(o) for o in graph.objects(None, SD.name)}
+
+
+def test_void_is_the_same_graph_in_every_syntax(live_server):
+    turtle = _void(live_server)
+    for media_type in RDF_TYPES:
+        for _ in range(2):  # written, then from the cache: the same bytes
+            r = requests.get(live_server.endpoint("/.well-known/void"),
+                             headers={"Accept": media_type}, timeout=10)
+            assert r.status_code == 200 and r.headers["Vary"] == "Accept"
+            assert r.headers["Content-Type"].split(";")[0] == media_type
+            assert isomorphic(rdf_document_graph(r), turtle), media_type
+
+
+def test_void_names_the_endpoint_each_client_asked(live_server):
+    """The document is cached, but each Host gets its own endpoint IRI."""
+    port = live_server.url.rsplit(":", 1)[1]
+    for host in ("one.example", "two.example", "one.example"):
+        r = requests.get(live_server.endpoint("/.well-known/void"),
+                         headers={"Host": f"{host}:{port}"}, timeout=10)
+        graph = Graph().parse(data=r.text, format="turtle")
+        assert graph.value(DATASET, VOID.sparqlEndpoint) == URIRef(
+            f"http://{host}:{port}/sparql")

@@ -129,6 +129,45 @@ def infer(asserted: Graph) -> Graph:
     return inferred
 
 
+def prepare_graphs(
+    sources: Sources | None, base: str, *, validate: bool, progress: Progress, steps: int
+) -> dict[str, Graph]:
+    """The graphs a build writes (kind → graph), made from the files: steps 1 to 3 of every
+    build, local (:func:`build`) or on a remote engine (:mod:`coopgraph.remote_build`).
+
+    The files are parsed and rebased onto ``base``, the data and links validated against the
+    shapes (unless ``validate`` is false), and the inferred graph computed (OWL RL closure and
+    comparable dates). ``steps`` is the number of steps the caller's progress lines count to.
+    Raises :class:`BuildError` (unreadable file, a kind without files, a SHACL violation).
+    """
+    files = source_files(sources)
+    progress(f"[1/{steps}] parsing {sum(len(v) for v in files.values())} files")
+    graphs = {kind: rebase(parse_kind(paths), base) for kind, paths in files.items()}
+    for kind in ("ontology", "shapes", "data"):
+        if not files[kind]:
+            raise BuildError(f"no Turtle files found for the {kind} graph")
+
+    if validate:
+        progress(f"[2/{steps}] validating data and links against the shapes (SHACL)")
+        from .validate import validate_graph
+
+        report = validate_graph(
+            graphs["data"] + graphs["links"], lang="en",
+            shapes_graph=graphs["shapes"], ont_graph=graphs["ontology"],
+        )
+        if not report.conforms:
+            raise BuildError(
+                "the curated data does not conform to the shapes:\n" + report.to_text()
+            )
+    else:
+        progress(f"[2/{steps}] validation skipped")
+
+    progress(f"[3/{steps}] computing the OWL RL closure (owlrl)")
+    graphs["inferred"] = infer(graphs["ontology"] + graphs["data"] + graphs["links"])
+    graphs["inferred"] += date_bounds(graphs["data"], base)  # dates that compare (dates.py)
+    return graphs
+
+
 def _swap(store_path: Path, new_dir: Path) -> None:
     """Point ``store_path`` at ``new_dir`` atomically (a symlink replaced by rename)."""
     tmp_link = store_path.with_name(f".{store_path.name}.link-{os.getpid()}")
@@ -174,33 +213,8 @@ def _build(
     progress: Progress,
     started: float,
 ) -> BuildResult:
-    files = source_files(sources)
     steps = 6
-
-    progress(f"[1/{steps}] parsing {sum(len(v) for v in files.values())} files")
-    graphs = {kind: rebase(parse_kind(paths), base) for kind, paths in files.items()}
-    for kind in ("ontology", "shapes", "data"):
-        if not files[kind]:
-            raise BuildError(f"no Turtle files found for the {kind} graph")
-
-    if validate:
-        progress(f"[2/{steps}] validating data and links against the shapes (SHACL)")
-        from .validate import validate_graph
-
-        report = validate_graph(
-            graphs["data"] + graphs["links"], lang="en",
-            shapes_graph=graphs["shapes"], ont_graph=graphs["ontology"],
-        )
-        if not report.conforms:
-            raise BuildError(
-                "the curated data does not conform to the shapes:\n" + report.to_text()
-            )
-    else:
-        progress(f"[2/{steps}] validation skipped")
-
-    progress(f"[3/{steps}] computing the OWL RL closure (owlrl)")
-    graphs["inferred"] = infer(graphs["ontology"] + graphs["data"] + graphs["links"])
-    graphs["inferred"] += date_bounds(graphs["data"], base)  # dates that compare (dates.py)
+    graphs = prepare_graphs(sources, base, validate=validate, progress=progress, steps=steps)
 
     new_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds_dir))
     progress(f"[4/{steps}] loading the named graphs into {new_dir}")

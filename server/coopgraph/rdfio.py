@@ -1,4 +1,5 @@
-"""Reading RDF files of any syntax into rdflib, with error messages that point at the byte.
+"""Reading RDF files of any syntax into rdflib, with error messages that point at the byte;
+writing rdflib triples in any syntax.
 
 Why pyoxigraph parses and rdflib holds: pyoxigraph's parsers are fast, strict and report the
 line and column of a syntax error, while pyshacl (the validator) needs an rdflib graph. So we
@@ -19,13 +20,17 @@ parsers take quadratic time in it: 3,000 nested JSON objects took 17 s, 10,000 n
 elements 6 s) and literal size are bounded, so parse time and memory stay proportional to the
 input's size. Any caller that parses uploaded or user-given RDF calls them (the store, the
 Graph Store Protocol, ``coopgraph validate`` and build through :func:`parse_file`).
+
+Writing goes the same way back: :func:`serialize_triples` hands rdflib triples to pyoxigraph's
+serialisers, which write the same syntax as the query results and are fast (the service
+description is fetched often; rdflib's Turtle writer is about five times slower).
 """
 
 from __future__ import annotations
 
 import re
 import xml.parsers.expat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -67,6 +72,9 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 _OX_POSITION = re.compile(r"^Parser error (?:at|between) [^:]*: (?P<reason>.*)$", re.DOTALL)
 
+
+#: A triple of rdflib terms, as :func:`serialize_triples` writes them.
+RdfTriple = tuple[Node, Node, Node]
 
 #: Deepest nesting: XML elements (RDF/XML), objects and arrays (JSON-LD), ``[ ]`` and ``( )``
 #: (Turtle, TriG, N3). Real data nests a few levels; pyoxigraph is quadratic in it.
@@ -386,6 +394,40 @@ def _to_rdflib(term: object, name: str) -> Node:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise RdfParseError(name, f"unsupported RDF term (triple terms are not supported): {term}")
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """The pyoxigraph term for an rdflib one (the inverse of reading)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def serialize_triples(
+    triples: Iterable[RdfTriple],
+    media_type: str,
+    *,
+    prefixes: Mapping[str, str] | None = None,
+) -> bytes:
+    """``triples`` (rdflib terms, or an rdflib Graph) written in ``media_type`` (or a format
+    name), in the default graph for the dataset syntaxes; ``prefixes`` are used by the syntaxes
+    that have them (Turtle, TriG, RDF/XML)."""
+    fmt = _format_of(media_type, "<output>")
+    if fmt.supports_datasets:
+        items: list[ox.Triple] | list[ox.Quad] = [
+            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in triples]
+    else:
+        items = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
+                 for s, p, o in triples]
+    return ox.serialize(items, format=fmt, prefixes=dict(prefixes or {})) or b""
 
 
 def parse_bytes(

@@ -1,7 +1,8 @@
 """``coopgraph build --backend sparql``: the build, into a remote SPARQL engine.
 
-The same named graphs as the local build (:mod:`coopgraph.build`: parse, SHACL, OWL RL closure,
-reused as they are), but loaded over HTTP, and each graph replaced as a whole:
+The same named graphs as the local build (made by the same function,
+:func:`coopgraph.build.prepare_graphs`: parse, SHACL, OWL RL closure), but loaded over HTTP,
+and each graph replaced as a whole:
 
 1. every graph is first loaded into a *temporary* graph ``urn:coopgraph:build:<stamp>:<kind>``
    (outside the graphs coopgraph queries, so nobody sees it half-loaded), in chunks of
@@ -30,9 +31,8 @@ from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
 from . import config
-from .build import BuildError, Progress, infer, parse_kind, rebase, source_files
+from .build import BuildError, Progress, prepare_graphs
 from .config import Sources
-from .dates import date_bounds
 from .store import BlankNode, Literal, NamedNode, StoreError, Triple
 from .store.remote import RemoteSettings, RemoteStore, _iri, open_remote
 
@@ -112,32 +112,6 @@ def chunks(graph: Graph, size: int = CHUNK_TRIPLES) -> Iterator[list[Triple]]:
         yield chunk
 
 
-def prepare(sources: Sources | None, base: str, validate: bool,
-            progress: Progress, steps: int) -> dict[str, Graph]:
-    """Parse, validate and infer exactly as :func:`coopgraph.build.build` does."""
-    files = source_files(sources)
-    progress(f"[1/{steps}] parsing {sum(len(v) for v in files.values())} files")
-    graphs = {kind: rebase(parse_kind(paths), base) for kind, paths in files.items()}
-    for kind in ("ontology", "shapes", "data"):
-        if not files[kind]:
-            raise BuildError(f"no Turtle files found for the {kind} graph")
-    if validate:
-        progress(f"[2/{steps}] validating data and links against the shapes (SHACL)")
-        from .validate import validate_graph
-
-        report = validate_graph(graphs["data"] + graphs["links"], lang="en",
-                                shapes_graph=graphs["shapes"], ont_graph=graphs["ontology"])
-        if not report.conforms:
-            raise BuildError("the curated data does not conform to the shapes:\n"
-                             + report.to_text())
-    else:
-        progress(f"[2/{steps}] validation skipped")
-    progress(f"[3/{steps}] computing the OWL RL closure (owlrl)")
-    graphs["inferred"] = infer(graphs["ontology"] + graphs["data"] + graphs["links"])
-    graphs["inferred"] += date_bounds(graphs["data"], base)  # dates that compare (dates.py)
-    return graphs
-
-
 def build_remote(
     store: RemoteStore,
     *,
@@ -150,7 +124,8 @@ def build_remote(
 ) -> RemoteBuildResult:
     """Build into ``store``: load temporary graphs, then move them onto the named graphs.
 
-    ``graphs`` (kind → graph, as :func:`prepare` returns) skips parsing and inference.
+    ``graphs`` (kind → graph, as :func:`coopgraph.build.prepare_graphs` returns) skips
+    parsing, validation and inference.
     """
     started = time.monotonic()
     base = base or config.base_iri()
@@ -160,7 +135,8 @@ def build_remote(
     except StoreError as exc:
         raise BuildError(f"the engine cannot be written: {exc}") from exc
     if graphs is None:
-        graphs = prepare(sources, base, validate, progress, steps)
+        graphs = prepare_graphs(sources, base, validate=validate, progress=progress,
+                                steps=steps)
     stamp = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     temporary = {kind: f"urn:coopgraph:build:{stamp}:{kind}" for kind in config.GRAPH_KINDS}
     total = sum(len(graphs[k]) for k in config.GRAPH_KINDS)

@@ -72,21 +72,6 @@ class OxigraphResult(QueryResult):
             yield Triple(_term(t.subject), _term(t.predicate), _term(t.object))
 
 
-def _rdflib_to_ox(term: Any) -> Any:
-    """A pyoxigraph term for an rdflib one (the build's graphs are rdflib graphs)."""
-    from rdflib import BNode, URIRef
-
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
-
-
 def _graph_node(graph: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if graph == "" else ox.NamedNode(graph)
 
@@ -277,6 +262,8 @@ class OxigraphStore(Store):
 
         Used by the build, whose graphs are rdflib graphs; returns the number of triples given.
         """
+        from ..rdfio import to_oxigraph  # rdflib only for the build's graphs, not at import
+
         node = ox.NamedNode(graph)
         count = 0
 
@@ -284,7 +271,7 @@ class OxigraphStore(Store):
             nonlocal count
             for s, p, o in triples:
                 count += 1
-                yield ox.Quad(_rdflib_to_ox(s), _rdflib_to_ox(p), _rdflib_to_ox(o), node)
+                yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), node)
 
         self._store.extend(quads())
         self._store.add_graph(node)

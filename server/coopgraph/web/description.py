@@ -1,33 +1,38 @@
 """Self-description: the SPARQL 1.1 Service Description and the VoID description.
 
-Both are small graphs built with pyoxigraph terms and serialised by pyoxigraph in the
-negotiated RDF syntax. The VoID statistics are computed by :func:`coopgraph.stats.void`
-through the executor (a query worker, the query time limit) and cached per store version,
-since they scan the whole dataset.
+Both are small lists of rdflib triples (no engine's terms: the web layer stays above the
+store interface), written in the negotiated RDF syntax by :func:`.negotiation.rdf_response`.
+The VoID statistics are computed by :func:`coopgraph.stats.void` through the executor (a
+query worker, the query time limit) and cached per store version, since they scan the whole
+dataset; so is the VoID document in each syntax (the home page fetches it on every view).
+Blank nodes are labelled in order (``_:b0``, ``_:b1``…), so a document reads the same every
+time it is written.
 """
 
 from __future__ import annotations
 
-import pyoxigraph as ox
+import itertools
+from collections.abc import Iterable, Iterator
+
 from flask import Blueprint, Response, current_app, request
+from rdflib import RDF, BNode, Literal, URIRef
 
 from .. import namespaces
 from .. import stats as statistics
 from ..namespaces import CG, IGEO, PREFIXES
+from ..rdfio import RdfTriple, serialize_triples
 from ..stats import LINK_TARGETS, VoidStats
-from ..store import RDF_FORMATS
-from .negotiation import content_type, negotiate
+from .negotiation import negotiate, rdf_document, rdf_response
 from .service import service
 
 bp = Blueprint("description", __name__)
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = str(namespaces.VOID)
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDF_TYPE = RDF.type
 DCTERMS = str(namespaces.DCTERMS)
 SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 #: result formats advertised (w3.org/ns/formats names).
 RESULT_FORMAT_IRIS = [
@@ -41,34 +46,27 @@ INSEE_SPACE = "http://rdf.insee.fr/geo/"
 
 _PREFIXES_USED = ("rdf", "rdfs", "xsd", "void", "dcterms", "skos", "cg", "igeo", "owl", "org",
                   "schema", "prov", "foaf")
+#: the prefixes of the Turtle, TriG and RDF/XML documents.
+DOCUMENT_PREFIXES = {p: PREFIXES[p] for p in _PREFIXES_USED} | {"sd": SD, "formats": FORMATS_NS}
 
 
-def N(iri: str) -> ox.NamedNode:  # noqa: N802 - short constructor, reads like Turtle
+def N(iri: str) -> URIRef:  # noqa: N802 - short constructor, reads like Turtle
     """A named node."""
-    return ox.NamedNode(iri)
+    return URIRef(iri)
 
 
-def _int(n: int) -> ox.Literal:
-    return ox.Literal(str(n), datatype=XSD_INTEGER)
+def _int(n: int) -> Literal:
+    """An xsd:integer (from the Python int: rdflib parses a lexical form twice as slowly)."""
+    return Literal(int(n))
+
+
+def _blank_nodes() -> Iterator[BNode]:
+    """Blank nodes for one document: ``_:b0``, ``_:b1``…"""
+    return (BNode(f"b{n}") for n in itertools.count())
 
 
 def _endpoint_url() -> str:
     return request.url_root + "sparql"
-
-
-def _render(triples: list[ox.Triple]) -> Response:
-    media_type = negotiate("rdf")
-    if media_type in ("application/trig", "application/n-quads"):
-        data = ox.serialize([ox.Quad(t.subject, t.predicate, t.object) for t in triples],
-                            format=RDF_FORMATS[media_type])
-    else:
-        prefixes = {p: PREFIXES[p] for p in _PREFIXES_USED} | {"sd": SD, "formats": FORMATS_NS}
-        kwargs = {"prefixes": prefixes} if media_type in ("text/turtle",
-                                                           "application/rdf+xml") else {}
-        data = ox.serialize(triples, format=RDF_FORMATS[media_type], **kwargs)
-    response = Response(data, content_type=content_type(media_type))
-    response.headers["Vary"] = "Accept"
-    return response
 
 
 def service_description() -> Response:
@@ -76,49 +74,50 @@ def service_description() -> Response:
     config = current_app.config
     store = service().store
     endpoint = N(_endpoint_url())
-    svc = ox.BlankNode()
-    triples = [
-        ox.Triple(svc, RDF_TYPE, N(SD + "Service")),
-        ox.Triple(svc, N(SD + "endpoint"), endpoint),
-        ox.Triple(svc, N(SD + "supportedLanguage"), N(SD + "SPARQL11Query")),
-        ox.Triple(svc, N(SD + "supportedLanguage"), N(SD + "SPARQL11Update")),
-        ox.Triple(svc, N(DCTERMS + "title"), ox.Literal("coopgraph SPARQL endpoint")),
+    blank = _blank_nodes()
+    svc = next(blank)
+    triples: list[RdfTriple] = [
+        (svc, RDF_TYPE, N(SD + "Service")),
+        (svc, N(SD + "endpoint"), endpoint),
+        (svc, N(SD + "supportedLanguage"), N(SD + "SPARQL11Query")),
+        (svc, N(SD + "supportedLanguage"), N(SD + "SPARQL11Update")),
+        (svc, N(DCTERMS + "title"), Literal("coopgraph SPARQL endpoint")),
         # the example queries as SHACL executables (web/examples_rdf.py), as other tools find them
-        ox.Triple(svc, N("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
-                  N(request.url_root + ".well-known/sparql-examples")),
+        (svc, N("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+         N(request.url_root + ".well-known/sparql-examples")),
     ]
-    triples += [ox.Triple(svc, N(SD + "resultFormat"), N(FORMATS_NS + f))
+    triples += [(svc, N(SD + "resultFormat"), N(FORMATS_NS + f))
                 for f in RESULT_FORMAT_IRIS]
     if config.get("UNION_DEFAULT_GRAPH"):
-        triples.append(ox.Triple(svc, N(SD + "feature"), N(SD + "UnionDefaultGraph")))
+        triples.append((svc, N(SD + "feature"), N(SD + "UnionDefaultGraph")))
     if config.get("SERVICE_ALLOWLIST"):
-        triples.append(ox.Triple(svc, N(SD + "feature"), N(SD + "BasicFederatedQuery")))
-    dataset = ox.BlankNode()
+        triples.append((svc, N(SD + "feature"), N(SD + "BasicFederatedQuery")))
+    dataset = next(blank)
     triples += [
-        ox.Triple(svc, N(SD + "defaultDataset"), dataset),
-        ox.Triple(dataset, RDF_TYPE, N(SD + "Dataset")),
+        (svc, N(SD + "defaultDataset"), dataset),
+        (dataset, RDF_TYPE, N(SD + "Dataset")),
     ]
-    default = ox.BlankNode()
+    default = next(blank)
     triples += [
-        ox.Triple(dataset, N(SD + "defaultGraph"), default),
-        ox.Triple(default, RDF_TYPE, N(SD + "Graph")),
+        (dataset, N(SD + "defaultGraph"), default),
+        (default, RDF_TYPE, N(SD + "Graph")),
     ]
     total = 0
     for graph in store.named_graphs():
         count = store.count(graph)
         total += count
-        named, described = ox.BlankNode(), ox.BlankNode()
+        named, described = next(blank), next(blank)
         triples += [
-            ox.Triple(dataset, N(SD + "namedGraph"), named),
-            ox.Triple(named, RDF_TYPE, N(SD + "NamedGraph")),
-            ox.Triple(named, N(SD + "name"), N(graph)),
-            ox.Triple(named, N(SD + "graph"), described),
-            ox.Triple(described, RDF_TYPE, N(SD + "Graph")),
-            ox.Triple(described, N(VOID + "triples"), _int(count)),
+            (dataset, N(SD + "namedGraph"), named),
+            (named, RDF_TYPE, N(SD + "NamedGraph")),
+            (named, N(SD + "name"), N(graph)),
+            (named, N(SD + "graph"), described),
+            (described, RDF_TYPE, N(SD + "Graph")),
+            (described, N(VOID + "triples"), _int(count)),
         ]
     default_count = store.count("") + (total if config.get("UNION_DEFAULT_GRAPH") else 0)
-    triples.append(ox.Triple(default, N(VOID + "triples"), _int(default_count)))
-    return _render(triples)
+    triples.append((default, N(VOID + "triples"), _int(default_count)))
+    return rdf_response(triples, DOCUMENT_PREFIXES)
 
 
 def void_stats() -> VoidStats:
@@ -144,87 +143,104 @@ def linkset_iri(name: str) -> str:
     return f"{current_app.config['BASE']}id/linkset/{name}"
 
 
-def void_triples(stats: VoidStats) -> list[ox.Triple]:
+def void_triples(stats: VoidStats) -> list[RdfTriple]:
     """The VoID description as triples."""
     base = current_app.config["BASE"]
     ds = N(dataset_iri())
     v = VOID
-    triples = [
-        ox.Triple(ds, RDF_TYPE, N(v + "Dataset")),
-        ox.Triple(ds, N(DCTERMS + "title"), ox.Literal(
-            "coopgraph: international action of local governments", language="en")),
-        ox.Triple(ds, N(v + "sparqlEndpoint"), N(_endpoint_url())),
-        ox.Triple(ds, N(v + "uriSpace"), ox.Literal(base + "id/")),
-        ox.Triple(ds, N(v + "vocabulary"), N(str(CG))),
-        ox.Triple(ds, N(v + "triples"), _int(stats.triples)),
-        ox.Triple(ds, N(v + "entities"), _int(stats.entities)),
-        ox.Triple(ds, N(v + "classes"), _int(stats.classes)),
-        ox.Triple(ds, N(v + "properties"), _int(stats.properties)),
-        ox.Triple(ds, N(v + "distinctSubjects"), _int(stats.distinct_subjects)),
-        ox.Triple(ds, N(v + "distinctObjects"), _int(stats.distinct_objects)),
+    blank = _blank_nodes()
+    triples: list[RdfTriple] = [
+        (ds, RDF_TYPE, N(v + "Dataset")),
+        (ds, N(DCTERMS + "title"), Literal(
+            "coopgraph: international action of local governments", lang="en")),
+        (ds, N(v + "sparqlEndpoint"), N(_endpoint_url())),
+        (ds, N(v + "uriSpace"), Literal(base + "id/")),
+        (ds, N(v + "vocabulary"), N(str(CG))),
+        (ds, N(v + "triples"), _int(stats.triples)),
+        (ds, N(v + "entities"), _int(stats.entities)),
+        (ds, N(v + "classes"), _int(stats.classes)),
+        (ds, N(v + "properties"), _int(stats.properties)),
+        (ds, N(v + "distinctSubjects"), _int(stats.distinct_subjects)),
+        (ds, N(v + "distinctObjects"), _int(stats.distinct_objects)),
     ]
     for fmt in ("Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads"):
-        triples.append(ox.Triple(ds, N(v + "feature"), N(FORMATS_NS + fmt)))
+        triples.append((ds, N(v + "feature"), N(FORMATS_NS + fmt)))
     for cls, entities in stats.class_partitions:
-        part = ox.BlankNode()
+        part = next(blank)
         triples += [
-            ox.Triple(ds, N(v + "classPartition"), part),
-            ox.Triple(part, N(v + "class"), N(cls)),
-            ox.Triple(part, N(v + "entities"), _int(entities)),
+            (ds, N(v + "classPartition"), part),
+            (part, N(v + "class"), N(cls)),
+            (part, N(v + "entities"), _int(entities)),
         ]
     for prop, count in stats.property_partitions:
-        part = ox.BlankNode()
+        part = next(blank)
         triples += [
-            ox.Triple(ds, N(v + "propertyPartition"), part),
-            ox.Triple(part, N(v + "property"), N(prop)),
-            ox.Triple(part, N(v + "triples"), _int(count)),
+            (ds, N(v + "propertyPartition"), part),
+            (part, N(v + "property"), N(prop)),
+            (part, N(v + "triples"), _int(count)),
         ]
     for graph, count in stats.graphs:
         subset = (N(dataset_iri() + "/" + graph[len(base):]) if graph.startswith(base)
-                  else ox.BlankNode())
+                  else next(blank))
         triples += [
-            ox.Triple(ds, N(v + "subset"), subset),
-            ox.Triple(subset, RDF_TYPE, N(v + "Dataset")),
-            ox.Triple(subset, RDF_TYPE, N(SD + "NamedGraph")),
-            ox.Triple(subset, N(SD + "name"), N(graph)),
-            ox.Triple(subset, N(v + "triples"), _int(count)),
-            ox.Triple(subset, N(v + "sparqlEndpoint"), N(_endpoint_url())),
+            (ds, N(v + "subset"), subset),
+            (subset, RDF_TYPE, N(v + "Dataset")),
+            (subset, RDF_TYPE, N(SD + "NamedGraph")),
+            (subset, N(SD + "name"), N(graph)),
+            (subset, N(v + "triples"), _int(count)),
+            (subset, N(v + "sparqlEndpoint"), N(_endpoint_url())),
         ]
     for name, (count, predicates) in stats.linksets.items():
-        target = N(dataset_iri(name))
-        linkset = N(linkset_iri(name))
-        triples += [
-            ox.Triple(ds, N(v + "subset"), linkset),
-            ox.Triple(linkset, RDF_TYPE, N(v + "Linkset")),
-            ox.Triple(linkset, N(v + "subjectsTarget"), ds),
-            ox.Triple(linkset, N(v + "objectsTarget"), target),
-            ox.Triple(linkset, N(v + "target"), ds),
-            ox.Triple(linkset, N(v + "target"), target),
-            ox.Triple(linkset, N(v + "triples"), _int(count)),
-            ox.Triple(target, RDF_TYPE, N(v + "Dataset")),
-            ox.Triple(target, N(v + "uriSpace"), ox.Literal(LINK_TARGETS[name])),
-        ]
-        for predicate in predicates or [SKOS_EXACT]:
-            triples.append(ox.Triple(linkset, N(v + "linkPredicate"), N(predicate)))
-    insee, insee_dataset = N(linkset_iri("insee")), N(dataset_iri("insee"))
-    triples += [
-        ox.Triple(ds, N(v + "subset"), insee),
-        ox.Triple(insee, RDF_TYPE, N(v + "Linkset")),
-        ox.Triple(insee, N(v + "subjectsTarget"), ds),
-        ox.Triple(insee, N(v + "objectsTarget"), insee_dataset),
-        ox.Triple(insee, N(v + "target"), ds),
-        ox.Triple(insee, N(v + "target"), insee_dataset),
-        ox.Triple(insee, N(v + "linkPredicate"), N(f"{IGEO}codeINSEE")),
-        ox.Triple(insee, N(v + "triples"), _int(stats.insee_links)),
-        ox.Triple(insee_dataset, RDF_TYPE, N(v + "Dataset")),
-        ox.Triple(insee_dataset, N(v + "uriSpace"), ox.Literal(INSEE_SPACE)),
-        ox.Triple(insee_dataset, N(DCTERMS + "title"),
-                  ox.Literal("INSEE, Code officiel géographique", language="fr")),
-    ]
+        triples += _linkset(ds, name, count, predicates or [SKOS_EXACT], LINK_TARGETS[name])
+    # the INSEE codes are literals: that linkset is described by its predicate
+    triples += _linkset(ds, "insee", stats.insee_links, [f"{IGEO}codeINSEE"], INSEE_SPACE)
+    triples.append((N(dataset_iri("insee")), N(DCTERMS + "title"),
+                    Literal("INSEE, Code officiel géographique", lang="fr")))
     return triples
+
+
+def _linkset(ds: URIRef, name: str, count: int, predicates: Iterable[str],
+             uri_space: str) -> list[RdfTriple]:
+    """The linkset ``<base>id/linkset/{name}`` from our dataset ``ds`` to the dataset ``name``
+    (``<base>id/dataset/{name}``, whose IRIs start with ``uri_space``)."""
+    v = VOID
+    linkset, target = N(linkset_iri(name)), N(dataset_iri(name))
+    return [
+        (ds, N(v + "subset"), linkset),
+        (linkset, RDF_TYPE, N(v + "Linkset")),
+        (linkset, N(v + "subjectsTarget"), ds),
+        (linkset, N(v + "objectsTarget"), target),
+        (linkset, N(v + "target"), ds),
+        (linkset, N(v + "target"), target),
+        (linkset, N(v + "triples"), _int(count)),
+        *((linkset, N(v + "linkPredicate"), N(predicate)) for predicate in predicates),
+        (target, RDF_TYPE, N(v + "Dataset")),
+        (target, N(v + "uriSpace"), Literal(uri_space)),
+    ]
 
 
 @bp.route("/.well-known/void", methods=["GET"])
 def void() -> Response:
     """The VoID description of the whole dataset."""
-    return _render(void_triples(void_stats()))
+    media_type = negotiate("rdf")
+    return rdf_document(void_document(media_type), media_type)
+
+
+def void_document(media_type: str) -> bytes:
+    """The VoID description written in ``media_type``, once per store version and syntax.
+
+    One entry per syntax, for the endpoint of the last request (the Host header is the
+    client's: a cache keyed by it could be grown without bound).
+    """
+    svc = service()
+    version, endpoint = svc.version, _endpoint_url()
+    key = ("void-document", media_type)
+    with svc.cache_lock:
+        hit = svc.cache.get(key)
+    if hit and hit[:2] == (version, endpoint):
+        cached: bytes = hit[2]
+        return cached
+    data = serialize_triples(void_triples(void_stats()), media_type, prefixes=DOCUMENT_PREFIXES)
+    with svc.cache_lock:
+        svc.cache[key] = (version, endpoint, data)
+    return data

@@ -8,16 +8,20 @@ request; :func:`negotiate` is the same decision for the current Flask request. H
 parsed by werkzeug's ``MIMEAccept`` (q-values, wildcards, specificity); ``?format=`` overrides
 them. Browsers (an explicit ``text/html``) and ``*/*`` get the
 default of the result kind, and the ``application/xml`` a browser also lists is not taken
-as a request for SPARQL XML.
+as a request for SPARQL XML. :func:`rdf_response` writes a small document (the service
+description, VoID, the examples) in the negotiated RDF syntax.
 """
 
 from __future__ import annotations
 
-from flask import request
+from collections.abc import Iterable, Mapping
+
+from flask import Response, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from ..formats import RDF_TYPES, RESULT_TYPES
+from ..rdfio import RdfTriple, serialize_triples
 from .errors import ApiError
 
 #: ``?format=`` short names.
@@ -183,3 +187,15 @@ def content_type(media_type: str) -> str:
     if media_type.startswith("text/") or media_type in ("application/n-triples",):
         return f"{media_type}; charset=utf-8"
     return media_type
+
+
+def rdf_response(triples: Iterable[RdfTriple], prefixes: Mapping[str, str]) -> Response:
+    """``triples`` (rdflib terms) in the RDF syntax the current request negotiates (Turtle by
+    default), with ``prefixes`` where the syntax has them; 406 if it accepts none."""
+    media_type = negotiate("rdf")
+    return rdf_document(serialize_triples(triples, media_type, prefixes=prefixes), media_type)
+
+
+def rdf_document(data: bytes, media_type: str) -> Response:
+    """An RDF document already written in the negotiated ``media_type``."""
+    return Response(data, content_type=content_type(media_type), headers={"Vary": "Accept"})
