@@ -73,6 +73,12 @@ ENGINES: dict[str, dict[str, Any]] = {
         "timeout_param": ("timeout", 1000),  # milliseconds
         # Its blank node labels ("nodeID://b1001") are not valid SPARQL results labels.
         "rewrite": (b'"type": "bnode", "value": "nodeID://', b'"type": "bnode", "value": "'),
+        # Its ASK answers true for GRAPH <g> when g is not among the named-graph-uri (Virtuoso
+        # 7.2: `ASK { GRAPH <urn:none> { ?s ?p ?o } }` with any named graph given), while
+        # `SELECT *` of the same pattern has no solution: ASK is sent as that SELECT. (A
+        # projection without the pattern's variables, or a pattern without variables, gets
+        # a row there too: docs/deployment.md, Virtuoso's deviations.)
+        "ask_as_select": True,
     },
     "fuseki": {"timeout_param": ("timeout", 1)},  # seconds
 }
@@ -83,6 +89,31 @@ EMPTY_GRAPH = "urn:coopgraph:no-graph"
 
 #: A query without this word cannot range over named graphs (GRAPH ?g): no list to send.
 _GRAPH_KEYWORD = re.compile(r"\bGRAPH\b", re.IGNORECASE)
+
+#: The prologue (comments, BASE, PREFIX) and the ASK keyword of an ASK query.
+_ASK = re.compile(
+    r"\A((?:\s+|#[^\n]*(?:\n|\Z)|PREFIX\s*[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*)ASK\b",
+    re.IGNORECASE,
+)
+
+#: pyoxigraph's own boolean results, for an ASK answered through a SELECT.
+_BOOLEANS = {
+    value: ox.parse_query_results(
+        f'{{"head": {{}}, "boolean": {str(value).lower()}}}'.encode(),
+        ox.QueryResultsFormat.JSON)
+    for value in (True, False)
+}
+
+
+def _ask_as_select(text: str) -> str | None:
+    """The ASK query as ``SELECT *`` (same dataset, pattern and modifiers), whose first
+    solution is the answer; None when the ASK keyword is not found after the prologue, or
+    with GROUP BY (where ``SELECT *`` is not allowed)."""
+    match = _ASK.match(text)
+    if match is None or re.search(r"\bGROUP\s+BY\b", text, re.IGNORECASE):
+        return None
+    return f"{match.group(1)}SELECT *{text[match.end():]}"
+
 
 _RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 _RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
@@ -411,6 +442,16 @@ class RemoteStore(Store):
         dataset = self._dataset(sparql, union_default_graph, default_graphs, named_graphs,
                                 base_iri)
         text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+        if form == "ASK" and ENGINES[self.settings.engine].get("ask_as_select"):
+            select = _ask_as_select(text)
+            if select is not None:
+                solutions = self._run(select, "SELECT", dataset)
+                assert isinstance(solutions, RemoteQueryResult)
+                try:
+                    found = next(iter(solutions.rows()), None) is not None
+                finally:
+                    solutions.close()
+                return OxigraphResult("boolean", _BOOLEANS[found])
         return self._run(text, form, dataset)
 
     # -- writes
