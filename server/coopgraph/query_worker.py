@@ -7,6 +7,7 @@ pair, with pickled messages:
 
 * parent → worker: ``{"op": "query", ...}``, ``{"op": "parse", ...}``,
   ``{"op": "update_check", ...}`` (see :func:`_serve_update_check`),
+  ``{"op": "update_dry_run", "path": checkpoint, ...}`` (see :func:`_serve_update_dry_run`),
   ``{"op": "reopen", "snapshot": path}`` (after a write) or ``None`` (exit);
 * worker → parent: ``("ready", pid, isolated)`` once, then per query zero or more
   ``("chunk", bytes)`` followed by exactly one of ``("last", bytes, total)`` (the final chunk
@@ -14,6 +15,7 @@ pair, with pickled messages:
   ``("syntax", message)``, ``("error", message)``, ``("too_large", total)``; per parse check
   ``("ok",)`` or ``("syntax", message)``; per update check ``("syntax", message)``,
   ``("unparsed", message, line, column)`` or ``("targets", sorted graphs or None)``; per
+  dry run ``("applied", seconds)``, ``("syntax", message)`` or ``("error", message)``; per
   reopen ``("ready", pid, isolated)`` again.
 """
 
@@ -162,6 +164,31 @@ def _serve_update_check(conn: Connection, request: dict[str, Any]) -> None:
     conn.send(("targets", sorted(found)))
 
 
+def _serve_update_dry_run(conn: Connection, request: dict[str, Any]) -> None:
+    """Apply an update to a WRITABLE checkpoint of the store (made by the parent for this
+    request alone), to learn whether it finishes within the time and memory limits before
+    the parent applies it to the real store. The checkpoint is closed before the answer, so
+    the parent may delete it as soon as it has read it.
+
+    Answers ``("applied", seconds)``, ``("syntax", message)`` or ``("error", message)``.
+    """
+    started = time.monotonic()
+    store = ox.Store(request["path"])
+    try:
+        store.update(request["text"], base_iri=request["base_iri"])
+        store.flush()
+    except SyntaxError as exc:
+        del store
+        conn.send(("syntax", str(exc)))
+        return
+    except Exception as exc:  # noqa: BLE001 - an evaluation error is the client's to read
+        del store
+        conn.send(("error", str(exc)))
+        return
+    del store
+    conn.send(("applied", time.monotonic() - started))
+
+
 def main() -> None:
     """``python -c`` entry: ``argv`` = socket fd, snapshot path, isolate flag, memory bytes.
 
@@ -212,6 +239,8 @@ def _worker_main(conn: Connection, snapshot: str, isolate_network: bool) -> None
                 _serve_parse(conn, request)
             elif request["op"] == "update_check":
                 _serve_update_check(conn, request)
+            elif request["op"] == "update_dry_run":
+                _serve_update_dry_run(conn, request)
             elif request["op"] == "reopen":
                 # A write happened: drop the old snapshot (closing it) and open the new one.
                 del store
