@@ -8,6 +8,7 @@ pair, with pickled messages:
 * parent → worker: ``{"op": "query", ...}``, ``{"op": "parse", ...}``,
   ``{"op": "update_check", ...}`` (see :func:`_serve_update_check`),
   ``{"op": "update_dry_run", "path": checkpoint, ...}`` (see :func:`_serve_update_dry_run`),
+  ``{"op": "to_ntriples", "data": bytes, ...}`` (an upload, see :func:`_serve_to_ntriples`),
   ``{"op": "reopen", "snapshot": path}`` (after a write) or ``None`` (exit);
 * worker → parent: ``("ready", pid, isolated)`` once, then per query zero or more
   ``("chunk", bytes)`` followed by exactly one of ``("last", bytes, total)`` (the final chunk
@@ -16,7 +17,8 @@ pair, with pickled messages:
   ``("ok",)`` or ``("syntax", message)``; per update check ``("syntax", message)``,
   ``("unparsed", message, line, column)`` or ``("targets", sorted graphs or None)``; per
   dry run ``("applied", seconds)``, ``("syntax", message)`` or ``("error", message)``; per
-  reopen ``("ready", pid, isolated)`` again.
+  upload ``("ntriples", size)`` and the bytes, ``("rdf_syntax", message, line, column)`` or
+  ``("literal", length)``; per reopen ``("ready", pid, isolated)`` again.
 """
 
 from __future__ import annotations
@@ -189,6 +191,44 @@ def _serve_update_dry_run(conn: Connection, request: dict[str, Any]) -> None:
     conn.send(("applied", time.monotonic() - started))
 
 
+def _serve_to_ntriples(conn: Connection, request: dict[str, Any]) -> None:
+    """Parse an uploaded RDF document (already passed ``rdfio.check_safe`` in the parent) and
+    send its triples back as N-Triples, so that a parse that takes too long is killed here
+    rather than tying up the web process (issue 12). Streamed from the parser to the
+    serialiser: memory stays near the size of the output.
+
+    Answers ``("ntriples", size)`` followed by the bytes (``send_bytes``: no pickled copy),
+    or ``("rdf_syntax", message, line, column)``, or ``("literal", length)`` for a literal
+    longer than ``max_literal`` characters.
+    """
+    limit = request["max_literal"]
+    too_long: list[int] = []
+
+    def triples() -> Any:
+        for quad in ox.parse(request["data"], RDF_FORMATS[request["media_type"]],
+                             rename_blank_nodes=True):
+            obj = quad.object
+            if isinstance(obj, ox.Literal) and len(obj.value) > limit:
+                too_long.append(len(obj.value))
+                return
+            yield quad.triple
+
+    try:
+        out = ox.serialize(triples(), format=ox.RdfFormat.N_TRIPLES) or b""
+    except SyntaxError as exc:
+        conn.send(("rdf_syntax", str(exc.msg if exc.msg is not None else exc), exc.lineno,
+                   exc.offset))
+        return
+    except (ValueError, OSError) as exc:
+        conn.send(("rdf_syntax", str(exc), None, None))
+        return
+    if too_long:
+        conn.send(("literal", too_long[0]))
+        return
+    conn.send(("ntriples", len(out)))
+    conn.send_bytes(out)
+
+
 def main() -> None:
     """``python -c`` entry: ``argv`` = socket fd, snapshot path, isolate flag, memory bytes.
 
@@ -241,6 +281,8 @@ def _worker_main(conn: Connection, snapshot: str, isolate_network: bool) -> None
                 _serve_update_check(conn, request)
             elif request["op"] == "update_dry_run":
                 _serve_update_dry_run(conn, request)
+            elif request["op"] == "to_ntriples":
+                _serve_to_ntriples(conn, request)
             elif request["op"] == "reopen":
                 # A write happened: drop the old snapshot (closing it) and open the new one.
                 del store

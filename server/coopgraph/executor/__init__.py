@@ -711,6 +711,86 @@ class Executor:
             raise StoreError(str(message[1]))
         log.info("update dry run: %.3f s", message[1])
 
+    # -- uploads
+
+    def to_ntriples(
+        self, data: bytes, media_type: str, name: str = "<input>", *,
+        client: str | None = None,
+    ) -> bytes:
+        """The triples of an uploaded RDF document as N-Triples, parsed in a query worker
+        under ``timeout_s`` and ``worker_memory_bytes``, so that a body whose parse takes
+        too long is killed there and never reaches the store (issue 12).
+
+        The caller runs :func:`coopgraph.rdfio.check_safe` first (cheap and linear; it makes
+        the parse linear too). Blank nodes are renamed apart (as
+        :func:`coopgraph.rdfio.to_ntriples`, which the thread path calls). Raises
+        :class:`~coopgraph.rdfio.RdfParseError` (syntax, with line and column),
+        :class:`~coopgraph.rdfio.UnsafeRdfError` (a literal too long), QueryTimeout,
+        MemoryLimitExceeded, QueryBusy, StoreError.
+        """
+        from coopgraph import rdfio
+        from coopgraph.formats import RDF_FORMATS
+
+        if media_type not in RDF_FORMATS:
+            raise ValueError(f"unsupported RDF media type: {media_type}")
+        if self._pool is None:
+            return rdfio.to_ntriples(data, media_type, name)
+        ticket = self._admission.enter(
+            "upload:" + hashlib.sha256(data).hexdigest(), client or "-",
+            cheap_lane_s=self.limits.cheap_lane_s)  # QueryBusy below
+        pool = self._pool
+        worker: _Worker | None = None
+        healthy = False
+        try:
+            worker = pool.acquire()
+            deadline = time.monotonic() + self.limits.timeout_s
+            try:
+                worker.conn.send({"op": "to_ntriples", "data": data, "media_type": media_type,
+                                  "max_literal": rdfio.MAX_LITERAL_CHARS})
+                message = self._receive(worker, None, deadline)
+                if message[0] == "ntriples":
+                    out = self._receive_bytes(worker, deadline)
+            except QueryTimeout:
+                raise QueryTimeout(
+                    f"parsing {name} did not finish within {self.limits.timeout_s:g} s and "
+                    "was stopped; nothing was changed"
+                ) from None
+            except (_WorkerCrashed, OSError) as exc:
+                pool.release(worker, healthy=False)
+                dead, worker = worker, None
+                if self._out_of_memory(dead):
+                    raise MemoryLimitExceeded(
+                        f"parsing {name} needed more than {self.limits.worker_memory_bytes} "
+                        "bytes of memory and was stopped; nothing was changed"
+                    ) from exc
+                raise StoreError(f"the query worker died while parsing {name}; nothing was "
+                                 "changed") from exc
+            healthy = True
+        finally:
+            if worker is not None:
+                pool.release(worker, healthy=healthy)
+            self._admission.leave(ticket, record=False)
+        if message[0] == "literal":
+            raise rdfio.UnsafeRdfError(
+                name, f"a literal of {message[1]} characters is longer than the limit of "
+                      f"{rdfio.MAX_LITERAL_CHARS}")
+        if message[0] == "rdf_syntax":
+            error = SyntaxError(message[1])
+            error.lineno, error.offset = message[2], message[3]
+            text = data.decode("utf-8", "replace")
+            raise rdfio._syntax_error(error, name, rdfio._format_of(media_type, name), text)
+        return out
+
+    def _receive_bytes(self, worker: _Worker, deadline: float) -> bytes:
+        """The raw bytes a worker sends after a header message, by the same deadline."""
+        remaining = deadline - time.monotonic()
+        try:
+            if remaining <= 0 or not worker.conn.poll(remaining):
+                raise QueryTimeout(self._timeout_message())
+            return worker.conn.recv_bytes()
+        except (EOFError, OSError) as exc:
+            raise _WorkerCrashed() from exc
+
     def changed(self) -> None:
         """Tell the executor the store was written (update, Graph Store Protocol, build).
 

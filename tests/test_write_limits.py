@@ -1,4 +1,4 @@
-"""Updates within the time and memory limits, against a real ``coopgraph serve`` (gunicorn).
+"""Updates and uploads within the time and memory limits, against a real ``coopgraph serve``.
 
 Issue 12: an update was checked in a query worker but applied in the web process, where no
 time limit applies (a 500,000-triple ``INSERT … WHERE`` took 24 s and 3.1 GB there). Now a
@@ -89,3 +89,42 @@ def test_a_large_insert_data_is_applied_within_the_limits(tmp_path: Path):
         r = _update(served.url, "DROP GRAPH <https://ex.org/missing>")
         assert r.status_code == 500 and "could not be applied" in r.text
         assert _checkpoints(tmp_path) == []
+
+
+def _turtle(size: int) -> bytes:
+    """Turtle with blank nodes and lists (~1 MiB/s for pyoxigraph here), within every bound of
+    ``rdfio.check_safe`` (two levels of nesting, short literals)."""
+    line = b'ex:s%d ex:p "a literal with [brackets] and (parens) %d" ; ex:q [ ex:r ( 1 2 ) ] .\n'
+    data = b"@prefix ex: <http://example.org/> .\n" + b"".join(
+        line % (i, i) for i in range(size // 70))
+    return data[:size].rsplit(b"\n", 1)[0] + b"\n"
+
+
+def test_an_upload_whose_parse_passes_the_time_limit_is_stopped(tmp_path: Path):
+    """The parse of an upload runs in a query worker that is killed at the time limit (503,
+    nothing stored), instead of running to its end in the web process (before: parsed whole,
+    then refused by the time check before the commit)."""
+    store = tiny_store_dir(tmp_path / "store")
+    graph = f"{BASE}graph/upload/slow-parse"
+    with serve(store, "--timeout", "1", "--threads", "4") as served:
+        data = _turtle(8 * 1024 * 1024)
+        started = time.monotonic()
+        r = requests.put(served.url + "/store", params={"graph": graph}, data=data,
+                         timeout=120, headers={"Content-Type": "text/turtle",
+                                               "Accept": "application/json", **AUTH})
+        took = time.monotonic() - started
+        assert r.status_code == 503, r.text
+        assert r.headers["Retry-After"] == "10"
+        message = r.json()["message"]
+        assert message.startswith("parsing the text/turtle data did not finish within 1 s"), message
+        assert "nothing was changed" in message
+        assert took < 30, took
+        assert requests.get(served.url + "/store", params={"graph": graph},
+                            timeout=60).status_code == 404
+        # the server goes on: a normal upload is stored and served
+        r = requests.put(served.url + "/store", params={"graph": graph}, timeout=60,
+                         data=b"<urn:a> <urn:p> <urn:b> .\n",
+                         headers={"Content-Type": "text/turtle", **AUTH})
+        assert r.status_code == 201, r.text
+        assert _ask(served.url, "ASK { <urn:a> <urn:p> <urn:b> }")
+        assert "Traceback" not in served.log()
