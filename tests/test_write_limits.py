@@ -121,6 +121,17 @@ def test_an_upload_whose_parse_passes_the_time_limit_is_stopped(tmp_path: Path):
         assert took < 30, took
         assert requests.get(served.url + "/store", params={"graph": graph},
                             timeout=60).status_code == 404
+        # the same for a contribution, checked (/validate) or taken in (/contributions)
+        for path, params in (("/validate", {}), ("/contributions", {
+                "contributor": "Test", "source": "https://example.org/source"})):
+            r = requests.post(served.url + path, params=params, data=data, timeout=120,
+                              headers={"Content-Type": "text/turtle",
+                                       "Accept": "application/json", **AUTH})
+            assert r.status_code == 503, (path, r.text)
+            assert r.json()["message"].startswith(
+                "parsing <request body> did not finish within 1 s"), r.text
+        assert requests.get(served.url + "/contributions", timeout=60,
+                            headers={"Accept": "application/json"}).json()["contributions"] == []
         # the server goes on: a normal upload is stored and served
         r = requests.put(served.url + "/store", params={"graph": graph}, timeout=60,
                          data=b"<urn:a> <urn:p> <urn:b> .\n",

@@ -206,7 +206,7 @@ def _serve_to_ntriples(conn: Connection, request: dict[str, Any]) -> None:
 
     def triples() -> Any:
         for quad in ox.parse(request["data"], RDF_FORMATS[request["media_type"]],
-                             rename_blank_nodes=True):
+                             base_iri=request.get("base_iri"), rename_blank_nodes=True):
             obj = quad.object
             if isinstance(obj, ox.Literal) and len(obj.value) > limit:
                 too_long.append(len(obj.value))

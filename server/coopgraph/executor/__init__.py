@@ -715,7 +715,7 @@ class Executor:
 
     def to_ntriples(
         self, data: bytes, media_type: str, name: str = "<input>", *,
-        client: str | None = None,
+        base_iri: str | None = None, client: str | None = None,
     ) -> bytes:
         """The triples of an uploaded RDF document as N-Triples, parsed in a query worker
         under ``timeout_s`` and ``worker_memory_bytes``, so that a body whose parse takes
@@ -734,7 +734,7 @@ class Executor:
         if media_type not in RDF_FORMATS:
             raise ValueError(f"unsupported RDF media type: {media_type}")
         if self._pool is None:
-            return rdfio.to_ntriples(data, media_type, name)
+            return rdfio.to_ntriples(data, media_type, name, base_iri=base_iri)
         ticket = self._admission.enter(
             "upload:" + hashlib.sha256(data).hexdigest(), client or "-",
             cheap_lane_s=self.limits.cheap_lane_s)  # QueryBusy below
@@ -746,7 +746,7 @@ class Executor:
             deadline = time.monotonic() + self.limits.timeout_s
             try:
                 worker.conn.send({"op": "to_ntriples", "data": data, "media_type": media_type,
-                                  "max_literal": rdfio.MAX_LITERAL_CHARS})
+                                  "base_iri": base_iri, "max_literal": rdfio.MAX_LITERAL_CHARS})
                 message = self._receive(worker, None, deadline)
                 if message[0] == "ntriples":
                     out = self._receive_bytes(worker, deadline)
