@@ -175,20 +175,20 @@ def _serve_update_dry_run(conn: Connection, request: dict[str, Any]) -> None:
     Answers ``("applied", seconds)``, ``("syntax", message)`` or ``("error", message)``.
     """
     started = time.monotonic()
-    store = ox.Store(request["path"])
+    answer: tuple[Any, ...]
     try:
-        store.update(request["text"], base_iri=request["base_iri"])
-        store.flush()
+        store = ox.Store(request["path"])
+        try:
+            store.update(request["text"], base_iri=request["base_iri"])
+            store.flush()
+        finally:
+            del store  # closed before the parent may delete the checkpoint
+        answer = ("applied", time.monotonic() - started)
     except SyntaxError as exc:
-        del store
-        conn.send(("syntax", str(exc)))
-        return
+        answer = ("syntax", str(exc))
     except Exception as exc:  # noqa: BLE001 - an evaluation error is the client's to read
-        del store
-        conn.send(("error", str(exc)))
-        return
-    del store
-    conn.send(("applied", time.monotonic() - started))
+        answer = ("error", str(exc))
+    conn.send(answer)
 
 
 def _serve_to_ntriples(conn: Connection, request: dict[str, Any]) -> None:

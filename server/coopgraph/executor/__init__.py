@@ -596,7 +596,13 @@ class Executor:
         try:
             worker = self._pool.acquire()
             worker.conn.send(request)
-            message = self._receive(worker, None, time.monotonic() + self.limits.timeout_s)
+            try:
+                message = self._receive(worker, None, time.monotonic() + self.limits.timeout_s)
+            except QueryTimeout:
+                raise QueryTimeout(
+                    f"checking the update did not finish within {self.limits.timeout_s:g} s "
+                    "and was stopped; nothing was changed"
+                ) from None
             healthy = True
         except (_WorkerCrashed, OSError) as exc:
             raise StoreError("the query worker died while checking the update") from exc

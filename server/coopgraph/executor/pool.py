@@ -155,14 +155,19 @@ class _ProcessPool:
         """
         target = self._root / f"update-{next(self._serial)}"
         engine = self._store.engine
-        if self._store.path is not None:
-            engine.flush()
-            engine.backup(str(target))
-        else:
-            copy = ox.Store(str(target))
-            copy.bulk_extend(engine.quads_for_pattern(None, None, None, None))
-            copy.flush()
-            del copy  # closes the RocksDB instance before the worker opens it
+        try:
+            if self._store.path is not None:
+                engine.flush()
+                engine.backup(str(target))
+            else:
+                copy = ox.Store(str(target))
+                copy.bulk_extend(engine.quads_for_pattern(None, None, None, None))
+                copy.flush()
+                del copy  # closes the RocksDB instance before the worker opens it
+        except (OSError, RuntimeError, ValueError) as exc:  # a full disk, a closed store
+            shutil.rmtree(target, ignore_errors=True)
+            raise StoreError(f"cannot make a checkpoint of the store for the update: {exc}"
+                             ) from exc
         return target
 
     @staticmethod
