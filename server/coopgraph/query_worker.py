@@ -14,7 +14,8 @@ pair, with pickled messages:
   ``("chunk", bytes)`` followed by exactly one of ``("last", bytes, total)`` (the final chunk
   and the end in one message: a small result is one message), ``("end", total)``,
   ``("syntax", message)``, ``("error", message)``, ``("too_large", total)``; per parse check
-  ``("ok",)`` or ``("syntax", message)``; per update check ``("syntax", message)``,
+  ``("ok",)`` or ``("syntax", message)``; per update check ``("checking",)`` then
+  ``("syntax", message)``,
   ``("unparsed", message, line, column)`` or ``("targets", sorted graphs or None)``; per
   dry run ``("applied", seconds)``, ``("syntax", message)`` or ``("error", message)``; per
   upload ``("ntriples", size)`` and the bytes, ``("rdf_syntax", message, line, column)`` or
@@ -143,7 +144,13 @@ def _serve_update_check(conn: Connection, request: dict[str, Any]) -> None:
     pyoxigraph has; its WHERE clauses find nothing there), skipped (``parse`` False) when the
     text holds LOAD or SERVICE, which must never run. The graphs come from
     :mod:`coopgraph.update_analysis`, imported here on first use (it may import rdflib).
+    ``("checking",)`` is sent once that import is done: the parent starts the update's time
+    limit then, so that the import (about 2 s on a loaded machine, once per worker) never
+    counts against a small ``QUERY_TIMEOUT``.
     """
+    from coopgraph.update_analysis import UpdateParseError, targets
+
+    conn.send(("checking",))
     text, base_iri = request["text"], request["base_iri"]
     if request["parse"]:
         try:
@@ -156,8 +163,6 @@ def _serve_update_check(conn: Connection, request: dict[str, Any]) -> None:
     if not request["targets"]:
         conn.send(("targets", None))
         return
-    from coopgraph.update_analysis import UpdateParseError, targets
-
     try:
         found = targets(text, base_iri)
     except UpdateParseError as exc:

@@ -72,7 +72,13 @@ from coopgraph.executor.errors import (
 )
 from coopgraph.executor.limits import DEFAULT_MEDIA_TYPE, FORM_MEDIA_TYPES, Limits, QueryInfo
 from coopgraph.executor.loads import _without_silent_loads
-from coopgraph.executor.pool import _crashed_by_query, _ProcessPool, _Worker, _WorkerCrashed
+from coopgraph.executor.pool import (
+    WORKER_START_TIMEOUT_S,
+    _crashed_by_query,
+    _ProcessPool,
+    _Worker,
+    _WorkerCrashed,
+)
 from coopgraph.executor.stream import _Stream
 from coopgraph.query_worker import CHUNK_BYTES, TooLarge
 from coopgraph.store import (
@@ -596,6 +602,9 @@ class Executor:
         try:
             worker = self._pool.acquire()
             worker.conn.send(request)
+            # ("checking",) once the worker has imported the analysis (once per process):
+            # the time limit runs from there.
+            self._receive(worker, None, time.monotonic() + WORKER_START_TIMEOUT_S)
             try:
                 message = self._receive(worker, None, time.monotonic() + self.limits.timeout_s)
             except QueryTimeout:
