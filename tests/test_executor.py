@@ -1040,3 +1040,17 @@ def test_uploads_are_parsed_in_a_worker_within_the_limits(tmp_path: Path) -> Non
     with Executor(open_store(None), limits=Limits(pool_size=1, timeout_s=0.2)) as ex:
         with pytest.raises(QueryTimeout, match="parsing doc did not finish within 0.2 s"):
             ex.to_ntriples(slow, "text/turtle", "doc")
+
+
+def test_uploads_and_updates_wait_for_a_slot_like_queries(store: OxigraphStore) -> None:
+    limits = Limits(max_concurrent=1, cheap_slots=0, queue_wait_s=0.1, pool_size=1)
+    with Executor(store, limits=limits) as ex:
+        stream = ex.run_query(BIG)  # more than one chunk: the query holds its slot
+        assert next(iter(stream))
+        with pytest.raises(QueryBusy):
+            ex.to_ntriples(b'<http://e/a> <http://e/p> "1" .', "application/n-triples", "doc")
+        with pytest.raises(QueryBusy):
+            ex.check_update("INSERT DATA { <http://e/a> <http://e/p> 1 }")
+        stream.close()  # type: ignore[attr-defined]
+        out = ex.to_ntriples(b'<http://e/a> <http://e/p> "1" .', "application/n-triples", "doc")
+        assert out == b'<http://e/a> <http://e/p> "1" .\n'

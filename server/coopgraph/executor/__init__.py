@@ -750,9 +750,12 @@ class Executor:
             raise ValueError(f"unsupported RDF media type: {media_type}")
         if self._pool is None:
             return rdfio.to_ntriples(data, media_type, name, base_iri=base_iri)
-        ticket = self._admission.enter(
-            "upload:" + hashlib.sha256(data).hexdigest(), client or "-",
-            cheap_lane_s=self.limits.cheap_lane_s)  # QueryBusy below
+        try:
+            ticket = self._admission.enter(
+                "upload:" + hashlib.sha256(data).hexdigest(), client or "-",
+                cheap_lane_s=self.limits.cheap_lane_s)
+        except Busy as exc:
+            raise QueryBusy(exc.message, retry_after=exc.retry_after) from None
         pool = self._pool
         worker: _Worker | None = None
         healthy = False
