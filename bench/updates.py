@@ -6,11 +6,15 @@
 4,000-triple ``INSERT DATA``, an ``INSERT … WHERE`` of 102,400 new triples and one of
 504,100 (issue 12's case: 24 s and 3.1 GB in the web process before). It prints the time of
 each step, or the error that stopped it, and what shipping the dry run's delta instead of
-evaluating again would have cost. No server, no network; about two minutes.
+evaluating again would have cost. Then it parses the 16 MiB Turtle upload of ``bench.faults``
+in a query worker (``Executor.to_ntriples``, the path of ``/store``, ``/validate`` and
+``/contributions``) and prints its time and the worker's peak memory. No server, no network;
+about two minutes. ``--only updates`` or ``--only uploads`` runs one part.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import re
 import resource
@@ -37,7 +41,40 @@ class _DryRuns(logging.Handler):
             self.seconds.append(float(found.group(1)))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.updates", description=__doc__)
+    parser.add_argument("--only", choices=("updates", "uploads"))
+    args = parser.parse_args(argv)
+    if args.only != "uploads":
+        updates()
+    if args.only != "updates":
+        uploads()
+    return 0
+
+
+def uploads() -> None:
+    """The 16 MiB Turtle upload parsed in a worker, under the default limits."""
+    line = b'ex:s%d ex:p "a literal with [brackets] and (parens) %d" ; ex:q [ ex:r ( 1 2 ) ] .\n'
+    data = b"@prefix ex: <http://example.org/> .\n" + b"".join(
+        line % (i, i) for i in range(200_000))
+    data = data[: 16 * 1024 * 1024 - 200].rsplit(b"\n", 1)[0] + b"\n"
+    with Executor(open_store(None), limits=Limits(pool_size=1)) as executor:
+        started = time.perf_counter()
+        out = executor.to_ntriples(data, "text/turtle", "the upload")
+        took = time.perf_counter() - started
+        peak = "?"
+        for worker in executor._pool.idle_workers() if executor._pool else []:
+            with open(f"/proc/{worker.process.pid}/status", encoding="ascii") as status:
+                for field in status:
+                    if field.startswith("VmHWM:"):
+                        peak = f"{int(field.split()[1]) // 1024} MB"
+    triples = out.count(b"\n")
+    print(f"upload of {len(data):,} bytes of Turtle parsed in a worker: {took:.1f} s, "
+          f"{triples:,} triples, {len(out):,} bytes of N-Triples "
+          f"(the worker's peak resident memory: {peak})")
+
+
+def updates() -> None:
     dry_runs = _DryRuns()
     logger = logging.getLogger("coopgraph.executor")
     logger.addHandler(dry_runs)
@@ -79,7 +116,6 @@ def main() -> int:
         executor.close()
         store.close()
         shutil.rmtree(folder, ignore_errors=True)
-    return 0
 
 
 def delta(store: object, graph: str, folder: str) -> None:
