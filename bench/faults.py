@@ -9,7 +9,9 @@ starts ``coopgraph serve`` on a free loopback port and replays, with bounded loo
    stored);
 3. 64 idle or dribbling sockets beside a well-behaved client (its latency);
 4. parsing bombs: an RDF/XML billion laughs and 5,000-level nested RDF/XML and JSON-LD
-   (400 within a second, nothing stored), and the cost of the checks on a 16 MiB upload.
+   (400 within a second, nothing stored), and the cost of the checks on a 16 MiB upload;
+5. an update past the time limit (stopped in its dry run: 503, nothing applied, the server
+   goes on).
 
 It prints one line per check (``held`` or ``FAILED``, with the measured figure) and exits 1
 if anything failed. Loopback only; every loop is bounded in count and time.
@@ -36,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "build"
 TOKEN = "faults-token"
 LIMIT = 1024 * 1024
-GRAPH = "https://w3id.org/coopgraph/graph/contribution/faults"
+GRAPH = "https://w3id.org/coopgraph/graph/upload/faults"  # contribution graphs: 403
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 MARKER = "SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:build:n> ?o }"
 
@@ -277,6 +279,37 @@ def bombs(server: Server) -> None:
                f"{what} is refused, nothing stored", f"{answer.status_code} in {took:.2f} s")
 
 
+# --------------------------------------------------------------------------- 5. writes
+
+
+def writes(server: Server) -> None:
+    """An update that needs 27 million solutions (about 30 s of CPU) under `--timeout 10`."""
+    graph = "https://w3id.org/coopgraph/graph/upload/faults"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+
+    def update(text: str) -> requests.Response:
+        return requests.post(server.url + "/update", data=text.encode(), headers=headers,
+                             timeout=120)
+
+    def ask(query: str) -> bool:
+        answer = requests.get(server.url + "/sparql", params={"query": query}, timeout=30)
+        return bool(answer.json()["boolean"])
+
+    numbers = " ".join(f"<urn:s{i}> <urn:n> {i} ." for i in range(300))
+    update(f"INSERT DATA {{ GRAPH <{graph}> {{ {numbers} }} }}")
+    started = time.monotonic()
+    answer = update(
+        f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:marker> <urn:p> 1 }} }} ;\n"
+        f"INSERT {{ GRAPH <{graph}> {{ ?a <urn:slow> ?b }} }} WHERE {{ GRAPH <{graph}> {{ "
+        "?a <urn:n> ?x . ?b <urn:n> ?y . ?c <urn:n> ?z FILTER(?x + ?y + ?z < 0) } }")
+    took = time.monotonic() - started
+    after = update(f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:after> <urn:p> 1 }} }}")
+    report(answer.status_code == 503 and not ask("ASK { <urn:marker> ?p ?o }")
+           and after.status_code == 204 and ask("ASK { <urn:after> ?p ?o }"),
+           "an update past the time limit is stopped, nothing applied; the next one applies",
+           f"{answer.status_code} in {took:.1f} s (limit 10 s)")
+
+
 def parse_cost() -> None:
     import pyoxigraph as ox
 
@@ -309,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             uploads(server)
             slow_clients(server, args.sockets, args.seconds)
             bombs(server)
+            writes(server)
         finally:
             server.stop()
     parse_cost()

@@ -954,3 +954,103 @@ def test_reads_keep_the_limits(store: OxigraphStore) -> None:
             ex.select(f"CONSTRUCT {{ ?s <{P}> ?o }} WHERE {{ ?s <{P}> ?o }}")
         with pytest.raises(QueryRefused):
             ex.select("SELECT * WHERE { SERVICE <http://example.org/s> { ?s ?p ?o } }")
+
+
+# -- updates and uploads under the limits (issue 12: they were applied or parsed in the
+#    calling process, without a time or memory limit)
+
+_NUMBERS = " ".join(f"<urn:s{i}> <urn:n> {i} ." for i in range(300))
+#: 27 million solutions to filter (about 30 s of CPU here), none kept.
+_SLOW_UPDATE = ("INSERT { GRAPH <urn:g> { ?a <urn:slow> ?b } } WHERE { GRAPH <urn:g> { "
+                "?a <urn:n> ?x . ?b <urn:n> ?y . ?c <urn:n> ?z FILTER(?x + ?y + ?z < 0) } }")
+#: 90,000 new literals of 4 KB each: far more than 256 MiB of solutions to insert.
+_HUNGRY_UPDATE = ("INSERT { GRAPH <urn:h> { ?a <urn:pair> ?big } } WHERE { GRAPH <urn:g> { "
+                  "?a <urn:n> ?x . ?b <urn:n> ?y } "
+                  f'BIND(CONCAT(STR(?x), "-", STR(?y), "{"x" * 4000}") AS ?big) }}')
+
+
+def _update_checkpoints(ex: Executor) -> list[Path]:
+    assert ex._pool is not None
+    return list(ex._pool._root.glob("update-*"))
+
+
+def test_an_update_is_applied_after_its_dry_run(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    try:
+        with Executor(store, limits=Limits(pool_size=1, timeout_s=30)) as ex:
+            ex.run_update(f"INSERT DATA {{ GRAPH <urn:g> {{ {_NUMBERS} }} }}")
+            assert store.count("urn:g") == 300
+            with pytest.raises(StoreError, match="not exist|does not exist|missing|graph"):
+                ex.run_update("DROP GRAPH <urn:missing>")  # the engine's own refusal
+            with pytest.raises(QuerySyntaxError):
+                ex.run_update("INSERT DATA { <urn:a> <urn:b> }")
+            assert store.count() == 300
+            assert _update_checkpoints(ex) == []
+    finally:
+        store.close()
+
+
+def test_an_update_over_the_time_limit_changes_nothing(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    try:
+        with Executor(store, limits=Limits(pool_size=1, timeout_s=2)) as ex:
+            ex.run_update(f"INSERT DATA {{ GRAPH <urn:g> {{ {_NUMBERS} }} }}")
+            started = time.monotonic()
+            with pytest.raises(QueryTimeout, match="nothing was changed"):
+                ex.run_update("INSERT DATA { GRAPH <urn:g> { <urn:marker> <urn:p> 1 } } ;\n"
+                              + _SLOW_UPDATE)
+            assert time.monotonic() - started < 15
+            assert store.count() == 300  # not even the first operation
+            assert _update_checkpoints(ex) == []
+            # a new worker's first check imports the analysis: not counted in the 2 s
+            after = "INSERT DATA { GRAPH <urn:g> { <urn:after> <urn:p> 1 } }"
+            assert ex.check_update(after) == {"urn:g"}
+            ex.run_update(after)
+            assert store.count() == 301
+    finally:
+        store.close()
+
+
+def test_an_update_over_the_memory_limit_changes_nothing() -> None:
+    store = open_store(None)  # in memory: the checkpoint is a copy on disk
+    store.update(f"INSERT DATA {{ GRAPH <urn:g> {{ {_NUMBERS} }} }}")
+    limits = Limits(pool_size=1, timeout_s=120, worker_memory_bytes=256 * 1024 * 1024)
+    with Executor(store, limits=limits) as ex:
+        with pytest.raises(MemoryLimitExceeded, match="nothing was changed"):
+            ex.run_update(_HUNGRY_UPDATE)
+        assert store.count() == 300
+        assert _update_checkpoints(ex) == []
+
+
+def test_uploads_are_parsed_in_a_worker_within_the_limits(tmp_path: Path) -> None:
+    from coopgraph.rdfio import RdfParseError, UnsafeRdfError
+
+    with Executor(open_store(None), limits=Limits(pool_size=1, timeout_s=30)) as ex:
+        out = ex.to_ntriples(b"@prefix e: <http://e/> . e:a e:p [ e:q (1 2) ] , <rel> .",
+                             "text/turtle", "doc", base_iri="http://base/")
+        assert b"<http://base/rel>" in out and out.count(b"\n") == 7
+        with pytest.raises(RdfParseError) as caught:
+            ex.to_ntriples(b"<http://e/a> <http://e/p> .", "text/turtle", "doc")
+        assert (caught.value.path, caught.value.line) == ("doc", 1)
+        long = b'<http://e/a> <http://e/p> "' + b"x" * 1_000_001 + b'" .'
+        with pytest.raises(UnsafeRdfError, match="longer than the limit"):
+            ex.to_ntriples(long, "application/n-triples", "doc")
+    line = b'e:s%d e:p "a literal %d" ; e:q [ e:r ( 1 2 ) ] .\n'
+    slow = b"@prefix e: <http://e/> .\n" + b"".join(line % (i, i) for i in range(150_000))
+    with Executor(open_store(None), limits=Limits(pool_size=1, timeout_s=0.2)) as ex:
+        with pytest.raises(QueryTimeout, match="parsing doc did not finish within 0.2 s"):
+            ex.to_ntriples(slow, "text/turtle", "doc")
+
+
+def test_uploads_and_updates_wait_for_a_slot_like_queries(store: OxigraphStore) -> None:
+    limits = Limits(max_concurrent=1, cheap_slots=0, queue_wait_s=0.1, pool_size=1)
+    with Executor(store, limits=limits) as ex:
+        stream = ex.run_query(BIG)  # more than one chunk: the query holds its slot
+        assert next(iter(stream))
+        with pytest.raises(QueryBusy):
+            ex.to_ntriples(b'<http://e/a> <http://e/p> "1" .', "application/n-triples", "doc")
+        with pytest.raises(QueryBusy):
+            ex.check_update("INSERT DATA { <http://e/a> <http://e/p> 1 }")
+        stream.close()  # type: ignore[attr-defined]
+        out = ex.to_ntriples(b'<http://e/a> <http://e/p> "1" .', "application/n-triples", "doc")
+        assert out == b'<http://e/a> <http://e/p> "1" .\n'

@@ -382,3 +382,34 @@ def test_a_graph_under_upload_is_writable_with_the_token(writable_server):
                 AUTH)
     assert r.status_code == 204, r.text
     assert writable_server.store.count(graph) == 1
+
+
+def test_contribution_graphs_stay_closed_when_curated_writes_are_allowed(make_server,
+                                                                         tiny_store):
+    """ALLOW_CURATED_WRITES opens the curated graphs, never the contributions: /update is
+    analysed all the same (issue 12: it was not, so a contribution graph could drift from its
+    inferences and registry entry)."""
+    contribution = f"{BASE}graph/contribution/20260101T000000-abcd"
+    tiny_store.add_to_graph(contribution, TURTLE, "text/turtle")
+    server = make_server({"STORE": tiny_store, "ALLOW_CURATED_WRITES": True})
+    before = server.store.count()
+    for text in (f"INSERT DATA {{ GRAPH <{contribution}> {{ <urn:a> <urn:p> 1 }} }}",
+                 f"DROP GRAPH <{contribution}>",
+                 f"PREFIX c: <{BASE}graph/contribution/> CLEAR GRAPH c:20260101T000000-abcd",
+                 "DROP ALL",
+                 "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }"):
+        r = _update(server, text, {**AUTH, "Accept": "application/json"})
+        assert r.status_code == 403, (text, r.text)
+        assert "/contributions" in r.json()["message"]
+    assert server.store.count() == before
+    # the curated graphs are open to it, as the flag says
+    r = _update(server, f"DROP GRAPH <{GRAPH['links']}>", AUTH)
+    assert r.status_code == 204, r.text
+
+
+def test_every_graph_is_open_to_curated_writes_without_contributions(make_server, tiny_store):
+    """The W3C configuration (curated writes allowed, no contribution): DROP ALL works."""
+    server = make_server({"STORE": tiny_store, "ALLOW_CURATED_WRITES": True})
+    r = _update(server, "DROP ALL", AUTH)
+    assert r.status_code == 204, r.text
+    assert server.store.count() == 0

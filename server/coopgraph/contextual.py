@@ -309,21 +309,45 @@ _TEXT_SYNTAXES = ("turtle", "trig", "n-triples", "n-quads", "ntriples", "nquads"
 CSV_TYPES = ("text/csv", "csv")
 
 
-def parse_contribution(data: bytes, media_type: str, name: str = "<input>") -> Contribution:
+#: Parses an RDF document to N-Triples: ``(data, media type, name, base IRI) -> bytes``,
+#: raising RdfParseError (the web passes one that parses in a query worker, under the time
+#: limit: :meth:`coopgraph.executor.Executor.to_ntriples`).
+NTriplesParser = Callable[[bytes, str, str, str], bytes]
+
+
+def parse_contribution(data: bytes, media_type: str, name: str = "<input>", *,
+                       parser: NTriplesParser | None = None) -> Contribution:
     """Check (size, emptiness) then parse, the parser refusing entities, remote contexts,
-    deep nesting and huge literals (:func:`rdfio.check_safe`); raises RdfParseError."""
+    deep nesting and huge literals (:func:`rdfio.check_safe`); raises RdfParseError.
+
+    With ``parser``, an RDF document (not CSV) is parsed by it into N-Triples first, and
+    only those are read here (linear, nothing left to bound).
+    """
     syntax = media_type.split(";")[0].strip().lower()
     check_input(data, name)
     if syntax in CSV_TYPES:
         from .csvmap import csv_to_contribution
 
         return csv_to_contribution(data, name)
-    dataset = parse_bytes(data, syntax, name, base_iri=config.base_iri() + "id/contributed/")
+    base = config.base_iri() + "id/contributed/"
+    text = _utf8_or_none(data)
+    if parser is not None and text is not None:
+        ntriples = parser(text.removeprefix("\ufeff").encode("utf-8"), syntax, name, base)
+        dataset = parse_bytes(ntriples, "application/n-triples", name)
+    else:  # the CLI; and bytes that are not UTF-8, which parse_bytes refuses with a position
+        dataset = parse_bytes(data, syntax, name, base_iri=base)
     graph = union_graph(dataset)
     lines = None
     if any(t in syntax for t in _TEXT_SYNTAXES):
         lines = SourceLines(data.decode("utf-8", errors="replace"))
     return Contribution(graph=graph, name=name, lines=lines)
+
+
+def _utf8_or_none(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def parse_contribution_file(path: str | Path, input_format: str | None = None) -> Contribution:

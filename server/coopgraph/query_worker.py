@@ -7,14 +7,19 @@ pair, with pickled messages:
 
 * parent → worker: ``{"op": "query", ...}``, ``{"op": "parse", ...}``,
   ``{"op": "update_check", ...}`` (see :func:`_serve_update_check`),
+  ``{"op": "update_dry_run", "path": checkpoint, ...}`` (see :func:`_serve_update_dry_run`),
+  ``{"op": "to_ntriples", "data": bytes, ...}`` (an upload, see :func:`_serve_to_ntriples`),
   ``{"op": "reopen", "snapshot": path}`` (after a write) or ``None`` (exit);
 * worker → parent: ``("ready", pid, isolated)`` once, then per query zero or more
   ``("chunk", bytes)`` followed by exactly one of ``("last", bytes, total)`` (the final chunk
   and the end in one message: a small result is one message), ``("end", total)``,
   ``("syntax", message)``, ``("error", message)``, ``("too_large", total)``; per parse check
-  ``("ok",)`` or ``("syntax", message)``; per update check ``("syntax", message)``,
+  ``("ok",)`` or ``("syntax", message)``; per update check ``("checking",)`` then
+  ``("syntax", message)``,
   ``("unparsed", message, line, column)`` or ``("targets", sorted graphs or None)``; per
-  reopen ``("ready", pid, isolated)`` again.
+  dry run ``("applied", seconds)``, ``("syntax", message)`` or ``("error", message)``; per
+  upload ``("ntriples", size)`` and the bytes, ``("rdf_syntax", message, line, column)`` or
+  ``("literal", length)``; per reopen ``("ready", pid, isolated)`` again.
 """
 
 from __future__ import annotations
@@ -139,7 +144,13 @@ def _serve_update_check(conn: Connection, request: dict[str, Any]) -> None:
     pyoxigraph has; its WHERE clauses find nothing there), skipped (``parse`` False) when the
     text holds LOAD or SERVICE, which must never run. The graphs come from
     :mod:`coopgraph.update_analysis`, imported here on first use (it may import rdflib).
+    ``("checking",)`` is sent once that import is done: the parent starts the update's time
+    limit then, so that the import (about 2 s on a loaded machine, once per worker) never
+    counts against a small ``QUERY_TIMEOUT``.
     """
+    from coopgraph.update_analysis import UpdateParseError, targets
+
+    conn.send(("checking",))
     text, base_iri = request["text"], request["base_iri"]
     if request["parse"]:
         try:
@@ -152,14 +163,75 @@ def _serve_update_check(conn: Connection, request: dict[str, Any]) -> None:
     if not request["targets"]:
         conn.send(("targets", None))
         return
-    from coopgraph.update_analysis import UpdateParseError, targets
-
     try:
         found = targets(text, base_iri)
     except UpdateParseError as exc:
         conn.send(("unparsed", exc.message, exc.line, exc.column))
         return
     conn.send(("targets", sorted(found)))
+
+
+def _serve_update_dry_run(conn: Connection, request: dict[str, Any]) -> None:
+    """Apply an update to a WRITABLE checkpoint of the store (made by the parent for this
+    request alone), to learn whether it finishes within the time and memory limits before
+    the parent applies it to the real store. The checkpoint is closed before the answer, so
+    the parent may delete it as soon as it has read it.
+
+    Answers ``("applied", seconds)``, ``("syntax", message)`` or ``("error", message)``.
+    """
+    started = time.monotonic()
+    answer: tuple[Any, ...]
+    try:
+        store = ox.Store(request["path"])
+        try:
+            store.update(request["text"], base_iri=request["base_iri"])
+            store.flush()
+        finally:
+            del store  # closed before the parent may delete the checkpoint
+        answer = ("applied", time.monotonic() - started)
+    except SyntaxError as exc:
+        answer = ("syntax", str(exc))
+    except Exception as exc:  # noqa: BLE001 - an evaluation error is the client's to read
+        answer = ("error", str(exc))
+    conn.send(answer)
+
+
+def _serve_to_ntriples(conn: Connection, request: dict[str, Any]) -> None:
+    """Parse an uploaded RDF document (already passed ``rdfio.check_safe`` in the parent) and
+    send its triples back as N-Triples, so that a parse that takes too long is killed here
+    rather than tying up the web process (issue 12). Streamed from the parser to the
+    serialiser: memory stays near the size of the output.
+
+    Answers ``("ntriples", size)`` followed by the bytes (``send_bytes``: no pickled copy),
+    or ``("rdf_syntax", message, line, column)``, or ``("literal", length)`` for a literal
+    longer than ``max_literal`` characters.
+    """
+    limit = request["max_literal"]
+    too_long: list[int] = []
+
+    def triples() -> Any:
+        for quad in ox.parse(request["data"], RDF_FORMATS[request["media_type"]],
+                             base_iri=request.get("base_iri"), rename_blank_nodes=True):
+            obj = quad.object
+            if isinstance(obj, ox.Literal) and len(obj.value) > limit:
+                too_long.append(len(obj.value))
+                return
+            yield quad.triple
+
+    try:
+        out = ox.serialize(triples(), format=ox.RdfFormat.N_TRIPLES) or b""
+    except SyntaxError as exc:
+        conn.send(("rdf_syntax", str(exc.msg if exc.msg is not None else exc), exc.lineno,
+                   exc.offset))
+        return
+    except (ValueError, OSError) as exc:
+        conn.send(("rdf_syntax", str(exc), None, None))
+        return
+    if too_long:
+        conn.send(("literal", too_long[0]))
+        return
+    conn.send(("ntriples", len(out)))
+    conn.send_bytes(out)
 
 
 def main() -> None:
@@ -212,6 +284,10 @@ def _worker_main(conn: Connection, snapshot: str, isolate_network: bool) -> None
                 _serve_parse(conn, request)
             elif request["op"] == "update_check":
                 _serve_update_check(conn, request)
+            elif request["op"] == "update_dry_run":
+                _serve_update_dry_run(conn, request)
+            elif request["op"] == "to_ntriples":
+                _serve_to_ntriples(conn, request)
             elif request["op"] == "reopen":
                 # A write happened: drop the old snapshot (closing it) and open the new one.
                 del store

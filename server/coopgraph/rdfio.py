@@ -144,7 +144,9 @@ def check_safe(
         _check_nesting(raw, _TURTLE_SKIP, b"[(", b"])", name)
 
 
-def to_ntriples(data: bytes, media_type: str, name: str = "<input>") -> bytes:
+def to_ntriples(
+    data: bytes, media_type: str, name: str = "<input>", *, base_iri: str | None = None
+) -> bytes:
     """The triples of ``data`` (checked by :func:`check_safe` and :func:`check_literals`) as
     N-Triples, blank nodes renamed apart (so that parts of one upload never share them).
 
@@ -153,7 +155,8 @@ def to_ntriples(data: bytes, media_type: str, name: str = "<input>") -> bytes:
     fmt = _format_of(media_type, name)
     check_safe(data, fmt, name)
     try:
-        triples = [q.triple for q in ox.parse(data, fmt, rename_blank_nodes=True)]
+        triples = [q.triple for q in ox.parse(data, fmt, base_iri=base_iri,
+                                              rename_blank_nodes=True)]
     except SyntaxError as e:
         raise _syntax_error(e, name, fmt, data.decode("utf-8", "replace")) from None
     except (ValueError, OSError) as e:

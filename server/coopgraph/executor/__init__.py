@@ -28,9 +28,11 @@ Queries are therefore evaluated in worker *processes*:
   GROUP_CONCAT can exhaust the machine well before the time limit.
 
 Updates are checked in a query worker (:meth:`Executor.check_update`: syntax, and the graphs
-they change), then run in the calling process, on the read-write store, after the text checks
-of :mod:`coopgraph.sparql_safety` refused LOAD and SERVICE (``LOAD SILENT`` is a successful
-no-op: it is cut out of the request, see :mod:`.loads`).
+they change), then applied by a query worker to a writable checkpoint of the store under the
+time and memory limits (:meth:`Executor.run_update`: a dry run, killed at the limit, nothing
+applied), and only then applied in the calling process, on the read-write store, after the
+text checks of :mod:`coopgraph.sparql_safety` refused LOAD and SERVICE (``LOAD SILENT`` is a
+successful no-op: it is cut out of the request, see :mod:`.loads`).
 
 A store that is not an :class:`~coopgraph.store.OxigraphStore` (e.g. a future remote engine)
 is evaluated in threads: the time limit then only stops *waiting* (see docs/limits.md).
@@ -70,7 +72,13 @@ from coopgraph.executor.errors import (
 )
 from coopgraph.executor.limits import DEFAULT_MEDIA_TYPE, FORM_MEDIA_TYPES, Limits, QueryInfo
 from coopgraph.executor.loads import _without_silent_loads
-from coopgraph.executor.pool import _crashed_by_query, _ProcessPool, _Worker, _WorkerCrashed
+from coopgraph.executor.pool import (
+    WORKER_START_TIMEOUT_S,
+    _crashed_by_query,
+    _ProcessPool,
+    _Worker,
+    _WorkerCrashed,
+)
 from coopgraph.executor.stream import _Stream
 from coopgraph.query_worker import CHUNK_BYTES, TooLarge
 from coopgraph.store import (
@@ -553,7 +561,8 @@ class Executor:
     # -- updates
 
     def check_update(
-        self, update_text: str, base_iri: str | None = None, *, client: str | None = None
+        self, update_text: str, base_iri: str | None = None, *, client: str | None = None,
+        lenient: bool = False,
     ) -> set[str]:
         """Check an update before it runs and return the graphs it may change.
 
@@ -563,6 +572,11 @@ class Executor:
         Oxigraph's syntax check (QuerySyntaxError, 400, with line and column; skipped for a
         text with LOAD or SERVICE, which :meth:`run_update` handles) and
         :func:`coopgraph.update_analysis.targets`. Nothing of it runs in this process.
+
+        ``lenient``: a text Oxigraph parses but the analysis cannot read (rdflib's grammar
+        differs on edge cases) may change any graph (``{ALL_GRAPHS}``) instead of being a
+        syntax error: for servers that allow curated writes, which still must keep updates
+        off the contribution graphs but accept every text Oxigraph accepts (the W3C suite).
         """
         self.check_text(update_text, "update")
         analysis = _analyse(update_text, base_iri, True)
@@ -572,6 +586,8 @@ class Executor:
             try:
                 return update_analysis.targets(update_text, base_iri)
             except update_analysis.UpdateParseError as exc:
+                if lenient:
+                    return {update_analysis.ALL_GRAPHS}
                 raise _syntax_error(exc.message) from exc
         request = {
             "op": "update_check",
@@ -586,7 +602,16 @@ class Executor:
         try:
             worker = self._pool.acquire()
             worker.conn.send(request)
-            message = self._receive(worker, None, time.monotonic() + self.limits.timeout_s)
+            # ("checking",) once the worker has imported the analysis (once per process):
+            # the time limit runs from there.
+            self._receive(worker, None, time.monotonic() + WORKER_START_TIMEOUT_S)
+            try:
+                message = self._receive(worker, None, time.monotonic() + self.limits.timeout_s)
+            except QueryTimeout:
+                raise QueryTimeout(
+                    f"checking the update did not finish within {self.limits.timeout_s:g} s "
+                    "and was stopped; nothing was changed"
+                ) from None
             healthy = True
         except (_WorkerCrashed, OSError) as exc:
             raise StoreError("the query worker died while checking the update") from exc
@@ -597,19 +622,28 @@ class Executor:
         if message[0] == "syntax":
             raise _syntax_error(message[1])
         if message[0] == "unparsed":
+            if lenient:
+                return {sparql_safety.ALL_GRAPHS}
             error = QuerySyntaxError(message[1])
             error.line, error.column = message[2], message[3]  # type: ignore[attr-defined]
             raise error
         return set(message[1])
 
-    def run_update(self, update_text: str, base_iri: str | None = None) -> None:
-        """Apply a SPARQL Update on the read-write store; LOAD and SERVICE are refused.
+    def run_update(
+        self, update_text: str, base_iri: str | None = None, *, client: str | None = None
+    ) -> None:
+        """Apply a SPARQL Update on the read-write store, atomically, within the time and
+        memory limits; LOAD and SERVICE are refused.
 
         ``LOAD SILENT`` operations succeed without effect (nothing is fetched) and the other
         operations of the request run; a syntax error wins over the LOAD refusal.
 
         Refusal happens on the text, before the engine sees it, so no connection is opened.
-        Updates are not time-limited (they run in this process and must stay atomic).
+        Then, under the write lock, a query worker applies the update to a writable
+        checkpoint of the store (a dry run, :meth:`_dry_run`) under ``timeout_s`` and
+        ``worker_memory_bytes``: an update that passes either is stopped there (QueryTimeout,
+        MemoryLimitExceeded) and nothing is applied. Only an update that finished is applied
+        here, to the same data, so its cost is known to be within the limits.
         """
         self.check_text(update_text, "update")
         # Strict: updates run here, in a process with network access, so LOAD and SERVICE are
@@ -624,6 +658,8 @@ class Executor:
             raise QueryRefused(f"SERVICE {ref.target} is not allowed in updates")
         with self._write_lock:
             try:
+                if self._pool is not None:
+                    self._dry_run(update_text, base_iri, client)
                 self.store.update(update_text, base_iri=base_iri)
             except QuerySyntaxError as exc:
                 if not separated:
@@ -636,6 +672,142 @@ class Executor:
                 ) from exc
             finally:
                 self.changed()
+
+    def _dry_run(self, update_text: str, base_iri: str | None, client: str | None) -> None:
+        """Apply the update in a query worker to a writable checkpoint of the store (hard
+        links; called with the write lock held, so it holds what the store will hold) and
+        wait at most ``timeout_s``; the checkpoint is removed whatever happens.
+
+        Raises QueryTimeout (the worker is killed), MemoryLimitExceeded, QuerySyntaxError
+        (with line and column), StoreError (the engine could not apply it: the message),
+        QueryBusy (no slot).
+        """
+        assert self._pool is not None
+        pool = self._pool
+        ticket = self._acquire_slot(update_text, client)
+        worker: _Worker | None = None
+        healthy = False
+        path = None
+        try:
+            path = pool.checkpoint()
+            worker = pool.acquire()
+            deadline = time.monotonic() + self.limits.timeout_s
+            try:
+                worker.conn.send({"op": "update_dry_run", "path": str(path),
+                                  "text": update_text, "base_iri": base_iri})
+                message = self._receive(worker, None, deadline)
+            except QueryTimeout:
+                raise QueryTimeout(
+                    f"the update did not finish within {self.limits.timeout_s:g} s and was "
+                    "stopped; nothing was changed"
+                ) from None
+            except (_WorkerCrashed, OSError) as exc:
+                pool.release(worker, healthy=False)
+                dead, worker = worker, None
+                if self._out_of_memory(dead):
+                    log.warning("an update's dry run ran out of its %d bytes",
+                                self.limits.worker_memory_bytes)
+                    raise MemoryLimitExceeded(
+                        f"the update needed more than {self.limits.worker_memory_bytes} bytes "
+                        "of memory and was stopped; nothing was changed"
+                    ) from exc
+                raise StoreError("the query worker died while applying the update; nothing "
+                                 "was changed") from exc
+            healthy = True
+        finally:
+            if worker is not None:
+                pool.release(worker, healthy=healthy)  # unhealthy: killed and reaped first
+            if path is not None:
+                pool.remove_checkpoint(path)
+            self._admission.leave(ticket, record=False)
+        if message[0] == "syntax":
+            raise _syntax_error(message[1])
+        if message[0] == "error":
+            raise StoreError(str(message[1]))
+        log.info("update dry run: %.3f s", message[1])
+
+    # -- uploads
+
+    def to_ntriples(
+        self, data: bytes, media_type: str, name: str = "<input>", *,
+        base_iri: str | None = None, client: str | None = None,
+    ) -> bytes:
+        """The triples of an uploaded RDF document as N-Triples, parsed in a query worker
+        under ``timeout_s`` and ``worker_memory_bytes``, so that a body whose parse takes
+        too long is killed there and never reaches the store (issue 12).
+
+        The caller runs :func:`coopgraph.rdfio.check_safe` first (cheap and linear; it makes
+        the parse linear too). Blank nodes are renamed apart (as
+        :func:`coopgraph.rdfio.to_ntriples`, which the thread path calls). Raises
+        :class:`~coopgraph.rdfio.RdfParseError` (syntax, with line and column),
+        :class:`~coopgraph.rdfio.UnsafeRdfError` (a literal too long), QueryTimeout,
+        MemoryLimitExceeded, QueryBusy, StoreError.
+        """
+        from coopgraph import rdfio
+        from coopgraph.formats import RDF_FORMATS
+
+        if media_type not in RDF_FORMATS:
+            raise ValueError(f"unsupported RDF media type: {media_type}")
+        if self._pool is None:
+            return rdfio.to_ntriples(data, media_type, name, base_iri=base_iri)
+        try:
+            ticket = self._admission.enter(
+                "upload:" + hashlib.sha256(data).hexdigest(), client or "-",
+                cheap_lane_s=self.limits.cheap_lane_s)
+        except Busy as exc:
+            raise QueryBusy(exc.message, retry_after=exc.retry_after) from None
+        pool = self._pool
+        worker: _Worker | None = None
+        healthy = False
+        try:
+            worker = pool.acquire()
+            deadline = time.monotonic() + self.limits.timeout_s
+            try:
+                worker.conn.send({"op": "to_ntriples", "data": data, "media_type": media_type,
+                                  "base_iri": base_iri, "max_literal": rdfio.MAX_LITERAL_CHARS})
+                message = self._receive(worker, None, deadline)
+                if message[0] == "ntriples":
+                    out = self._receive_bytes(worker, deadline)
+            except QueryTimeout:
+                raise QueryTimeout(
+                    f"parsing {name} did not finish within {self.limits.timeout_s:g} s and "
+                    "was stopped; nothing was changed"
+                ) from None
+            except (_WorkerCrashed, OSError) as exc:
+                pool.release(worker, healthy=False)
+                dead, worker = worker, None
+                if self._out_of_memory(dead):
+                    raise MemoryLimitExceeded(
+                        f"parsing {name} needed more than {self.limits.worker_memory_bytes} "
+                        "bytes of memory and was stopped; nothing was changed"
+                    ) from exc
+                raise StoreError(f"the query worker died while parsing {name}; nothing was "
+                                 "changed") from exc
+            healthy = True
+        finally:
+            if worker is not None:
+                pool.release(worker, healthy=healthy)
+            self._admission.leave(ticket, record=False)
+        if message[0] == "literal":
+            raise rdfio.UnsafeRdfError(
+                name, f"a literal of {message[1]} characters is longer than the limit of "
+                      f"{rdfio.MAX_LITERAL_CHARS}")
+        if message[0] == "rdf_syntax":
+            error = SyntaxError(message[1])
+            error.lineno, error.offset = message[2], message[3]
+            text = data.decode("utf-8", "replace")
+            raise rdfio._syntax_error(error, name, rdfio._format_of(media_type, name), text)
+        return out
+
+    def _receive_bytes(self, worker: _Worker, deadline: float) -> bytes:
+        """The raw bytes a worker sends after a header message, by the same deadline."""
+        remaining = deadline - time.monotonic()
+        try:
+            if remaining <= 0 or not worker.conn.poll(remaining):
+                raise QueryTimeout(self._timeout_message())
+            return worker.conn.recv_bytes()
+        except (EOFError, OSError) as exc:
+            raise _WorkerCrashed() from exc
 
     def changed(self) -> None:
         """Tell the executor the store was written (update, Graph Store Protocol, build).

@@ -146,6 +146,34 @@ class _ProcessPool:
             self._drop_snapshot_if_unused(old)
             return generation
 
+    def checkpoint(self) -> Path:
+        """A fresh copy of the store's current state for a worker to WRITE (an update's dry
+        run): a RocksDB checkpoint (hard links) in this pool's root, so that it is removed
+        with the root if the server dies (see :func:`_remove_stale_snapshot_roots`).
+
+        The caller removes it (:meth:`remove_checkpoint`) once the worker has closed it.
+        """
+        target = self._root / f"update-{next(self._serial)}"
+        engine = self._store.engine
+        try:
+            if self._store.path is not None:
+                engine.flush()
+                engine.backup(str(target))
+            else:
+                copy = ox.Store(str(target))
+                copy.bulk_extend(engine.quads_for_pattern(None, None, None, None))
+                copy.flush()
+                del copy  # closes the RocksDB instance before the worker opens it
+        except (OSError, RuntimeError, ValueError) as exc:  # a full disk, a closed store
+            shutil.rmtree(target, ignore_errors=True)
+            raise StoreError(f"cannot make a checkpoint of the store for the update: {exc}"
+                             ) from exc
+        return target
+
+    @staticmethod
+    def remove_checkpoint(path: Path) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+
     def _drop_snapshot_if_unused(self, generation: int) -> None:
         with self._lock:
             snap = self._snapshots.get(generation)

@@ -7,7 +7,8 @@ refused even with the token unless ``ALLOW_CURATED_WRITES`` is set, because a ch
 would be lost at the next build and would bypass validation. The contribution graphs
 (``<base>graph/contribution/…``, their inferences, and the registry ``<base>graph/contributions``)
 are written only by ``/contributions`` (validated, inferred and registered together), so every
-other write to them is refused, even with ``ALLOW_CURATED_WRITES``. Any other graph (a
+other write to them is refused, even with ``ALLOW_CURATED_WRITES`` (an update that may change
+every named graph, ``DROP ALL``, too, once the store holds a contribution). Any other graph (a
 ``POST /store`` without ``graph`` creates ``<base>graph/upload/{uuid}``) is writable with the
 token.
 """
@@ -66,6 +67,13 @@ def check_graphs_writable(graphs: Iterable[str]) -> None:
                 "registered together) and withdraw it with DELETE /contributions/{id}",
                 see="/contributions",
             )
+    if _ALL in graphs and _holds_contributions():
+        raise ApiError(
+            403,
+            "this update may change every named graph, including the contribution graphs, "
+            "which change only through /contributions; name the graphs it changes",
+            see="/contributions",
+        )
     if current_app.config.get("ALLOW_CURATED_WRITES"):
         return
     protected = set(current_app.config.get("PROTECTED_GRAPHS") or ())
@@ -84,6 +92,15 @@ def check_graphs_writable(graphs: Iterable[str]) -> None:
                 f"<{graph}> is a curated graph: change its source files and run "
                 "`coopgraph build` (or start the server with ALLOW_CURATED_WRITES)",
             )
+
+
+def _holds_contributions() -> bool:
+    """Does the store hold a contribution graph or the registry (what "any graph" reaches)?"""
+    from ..contributions import is_contribution_graph
+    from .service import service
+
+    base = current_app.config["BASE"]
+    return any(is_contribution_graph(g, base) for g in service().store.named_graphs())
 
 
 def curated_writes_checked() -> bool:

@@ -2,8 +2,9 @@
 
 ``?graph=IRI`` or ``?default`` (a POST with neither creates a new contribution graph).
 GET/HEAD are public; PUT (replace), POST (add) and DELETE need the admin token and respect
-the curated graphs. Uploads are parsed by the store before anything changes, and each write
-is one store transaction, so a bad upload changes nothing.
+the curated graphs. Uploads are checked (``rdfio.check_safe``) and parsed in a query worker
+under the time limit (``executor.to_ntriples``) before anything changes, and each write is one
+store transaction, so a bad or too slow upload changes nothing.
 ``?default`` is the store's own default graph (not the union the query endpoint may use).
 """
 
@@ -17,7 +18,7 @@ from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, current_app, request
 
-from ..rdfio import RdfParseError, UnsafeRdfError, check_safe, to_ntriples
+from ..rdfio import RdfParseError, UnsafeRdfError, check_safe
 from ..store import RDF_FORMATS, QuerySyntaxError
 from .auth import check_graphs_writable, require_admin
 from .backend import pipe
@@ -93,16 +94,25 @@ def _multipart() -> tuple[bytes, str]:
         if mimetype not in RDF_FORMATS:
             raise ApiError(415, f"part {part.filename or part.name!r}: unsupported Content-Type "
                                 f"{part.mimetype!r}", supported=UPLOAD_TYPES)
-        label = f"part {part.filename or part.name!r}"
-        try:
-            documents.append(to_ntriples(part.read(), mimetype, label))
-        except UnsafeRdfError as exc:
-            raise ApiError(400, f"{exc} (nothing was changed)", line=exc.line,
-                           column=exc.column) from exc
-        except RdfParseError as exc:
-            raise ApiError(400, f"{label} does not parse (nothing was changed): {exc.reason}",
-                           line=exc.line, column=exc.column) from exc
+        documents.append(_parsed(part.read(), mimetype, f"part {part.filename or part.name!r}"))
     return b"".join(documents), "application/n-triples"
+
+
+def _parsed(data: bytes, mimetype: str, label: str) -> bytes:
+    """``data`` as N-Triples: checked here (``check_safe``: cheap, linear; a bomb is refused
+    in milliseconds), parsed in a query worker under the time limit (``executor.to_ntriples``:
+    a parse that takes longer is killed, 503, and nothing is written)."""
+    try:
+        check_safe(data, mimetype, label)
+        return service().executor.to_ntriples(data, mimetype, label, client=request.remote_addr)
+    except UnsafeRdfError as exc:
+        raise ApiError(400, f"{exc} (nothing was changed)", line=exc.line,
+                       column=exc.column) from exc
+    except RdfParseError as exc:
+        position = {k: v for k, v in (("line", exc.line), ("column", exc.column))
+                    if v is not None}
+        raise ApiError(400, f"{label} does not parse (nothing was changed): {exc.reason}",
+                       **position) from exc
 
 
 def _upload() -> tuple[bytes, str]:
@@ -118,12 +128,7 @@ def _upload() -> tuple[bytes, str]:
             supported=UPLOAD_TYPES,
         )
     data = request.get_data(cache=False)
-    try:  # before the store parses it: what could cost far more than its size is refused
-        check_safe(data, mimetype, "the upload")
-    except UnsafeRdfError as exc:
-        raise ApiError(400, f"{exc} (nothing was changed)", line=exc.line,
-                       column=exc.column) from exc
-    return data, mimetype
+    return _parsed(data, mimetype, f"the {mimetype} data"), "application/n-triples"
 
 
 def _still_wanted(started: float) -> None:

@@ -1,8 +1,10 @@
 """``/update``: the SPARQL 1.1 Protocol update operation (admin token only).
 
 The update is read (``application/sparql-update`` body or form ``update=``), the bearer token
-checked, the graphs it may change worked out and refused if curated, then the executor runs
-it (the executor refuses LOAD, answers ``LOAD SILENT`` as a successful no-op and runs the other
+checked, the graphs it may change worked out (in a query worker) and refused if curated or
+contributed, then the executor runs it: first on a checkpoint in a query worker under the time
+and memory limits (503 / 413 and nothing changed when it passes them), then on the store (the
+executor refuses LOAD, answers ``LOAD SILENT`` as a successful no-op and runs the other
 operations of the request, and reports a syntax error before a LOAD refusal). 204 on success.
 """
 
@@ -66,19 +68,20 @@ def update() -> Response:
     )
     base = current_app.config.get("BASE")
     svc = service()
+    client = request.remote_addr
     try:
-        if curated_writes_checked():
-            # Syntax and the graphs it changes, worked out in a query worker under the time
-            # limit (executor.check_update), so that a large update parses off this process.
-            targets = svc.executor.check_update(text, base_iri=base, client=request.remote_addr)
-        else:
-            svc.executor.check_text(text, "update")  # length (413), nesting (400)
-            targets = set()
+        # Syntax and the graphs it changes, worked out in a query worker under the time limit
+        # (executor.check_update), so that a large update parses off this process. Also when
+        # curated writes are allowed: the contribution graphs are never /update's to change.
+        targets = svc.executor.check_update(text, base_iri=base, client=client,
+                                            lenient=not curated_writes_checked())
     except QuerySyntaxError as exc:
         raise _syntax_error(exc) from exc
     check_graphs_writable(targets)
     try:
-        svc.executor.run_update(text, base_iri=base)
+        # Applied first by a query worker to a checkpoint, under the time and memory limits
+        # (503 / 413, nothing changed), then here (executor.run_update).
+        svc.executor.run_update(text, base_iri=base, client=client)
     except QuerySyntaxError as exc:
         raise _syntax_error(exc) from exc
     except StoreError as exc:
