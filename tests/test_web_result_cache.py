@@ -349,3 +349,42 @@ def test_an_on_disk_store_reopened_gets_new_etags(tmp_path: Path):
         finally:
             server.stop()
     assert etags[0] != etags[1]
+
+
+def test_on_a_remote_engine_the_cache_is_off_unless_a_ttl_bounds_it(tmp_path: Path):
+    # A real Oxigraph server behind coopgraph (--backend sparql); another client writes to
+    # the engine directly, which coopgraph cannot see.
+    from engines import start_oxigraph
+
+    engine = start_oxigraph(tmp_path / "oxigraph")
+    servers = []
+    try:
+        direct = {"update": f"INSERT DATA {{ GRAPH <{UPLOAD}> {{ <urn:x> <urn:y> 1 }} }}"}
+        requests.post(engine.update_url, data=direct, timeout=30).raise_for_status()
+        off = start_server({"REMOTE": engine.remote_settings()})
+        servers.append(off)
+        for _ in range(2):
+            r = get(off, COUNT)
+            assert r.status_code == 200 and "X-Cache" not in r.headers
+            assert "ETag" not in r.headers and r.headers["Cache-Control"] == "no-store"
+
+        bounded = start_server({"REMOTE": engine.remote_settings(),
+                                "RESULT_CACHE_REMOTE_TTL": 600.0})
+        servers.append(bounded)
+        first, state = count(bounded)
+        assert (first, state) == (1, "miss") and count(bounded) == (1, "hit")
+        # A write through coopgraph invalidates at once ...
+        r = requests.post(bounded.endpoint("/update"), data={"update": INSERT},
+                          headers=AUTH, timeout=60)
+        assert r.status_code == 204, r.text
+        assert count(bounded) == (2, "miss")
+        # ... a write made to the engine directly is only seen when the TTL has passed
+        # (here 600 s: the documented staleness), while the uncached server sees it now.
+        more = {"update": f"INSERT DATA {{ GRAPH <{UPLOAD}> {{ <urn:x> <urn:y> 2 }} }}"}
+        requests.post(engine.update_url, data=more, timeout=30).raise_for_status()
+        assert count(bounded) == (2, "hit")
+        assert int(get(off, COUNT).json()["results"]["bindings"][0]["n"]["value"]) == 3
+    finally:
+        for server in servers:
+            server.stop()
+        engine.stop()
