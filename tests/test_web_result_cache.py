@@ -194,21 +194,38 @@ def test_dataset_parameters_are_part_of_the_key(writable_server):
 
 
 def test_the_byte_bound_is_respected(make_server, tiny_store):
-    server = make_server({"STORE": tiny_store, "RESULT_CACHE_SIZE": 2000,
-                          "RESULT_CACHE_ENTRY_MAX": 1500})
+    # An entry counts its result, its query text and 256 bytes of overhead.
+    server = make_server({"STORE": tiny_store, "RESULT_CACHE_SIZE": 3000,
+                          "RESULT_CACHE_ENTRY_MAX": 2000})
     queries = [f"SELECT ?s ?o WHERE {{ ?s ?p ?o }} LIMIT {n}" for n in range(1, 9)]
-    sizes = [len(get(server, q).content) for q in queries]
-    assert all(size <= 1500 for size in sizes)
-    assert sum(sizes) > 2000  # they cannot all fit
+    costs = [len(get(server, q).content) + len(q) + 256 for q in queries]
+    assert all(cost <= 2000 for cost in costs)
+    assert sum(costs) > 3000  # they cannot all fit
     held = stats(server)
-    assert held["bytes"] <= 2000 and held["evicted"] > 0
+    assert held["stored"] == len(queries)
+    assert held["bytes"] <= 3000 and held["evicted"] > 0
     assert get(server, queries[-1]).headers["X-Cache"] == "hit"  # the most recent stays
     assert get(server, queries[0]).headers["X-Cache"] == "miss"  # the oldest went first
     big = get(server, "CONSTRUCT WHERE { ?s ?p ?o }", {"Accept": "application/n-triples"})
-    assert len(big.content) > 1500 and big.headers["X-Cache"] == "miss"
+    assert len(big.content) > 2000 and big.headers["X-Cache"] == "miss"
     again = get(server, "CONSTRUCT WHERE { ?s ?p ?o }", {"Accept": "application/n-triples"})
     assert again.headers["X-Cache"] == "miss" and again.content  # over the cap: never kept
-    assert stats(server)["bytes"] <= 2000
+    assert stats(server)["bytes"] <= 3000
+
+
+def test_a_long_query_text_counts_against_the_bound(make_server, tiny_store):
+    server = make_server({"STORE": tiny_store, "RESULT_CACHE_SIZE": 20_000,
+                          "RESULT_CACHE_ENTRY_MAX": 20_000})
+    def post(text: str) -> requests.Response:
+        return requests.post(server.endpoint("/sparql"), data=text.encode(), timeout=60,
+                             headers={"Content-Type": "application/sparql-query", **JSON})
+
+    padded = "ASK { ?s ?p ?o } #" + "-" * 30_000  # a comment: not in the key
+    long_text = "ASK { ?s ?p ?o FILTER(?o != '" + "x" * 30_000 + "') }"
+    assert post(padded).status_code == post(long_text).status_code == 200
+    assert stats(server)["stored"] == 1  # the 30,000-character key did not fit
+    assert post(padded).headers["X-Cache"] == "hit"
+    assert post(long_text).headers["X-Cache"] == "miss"
 
 
 def test_errors_and_volatile_queries_are_not_kept(make_server, tiny_store):

@@ -3,7 +3,8 @@
 Why: dashboards, the workbench and shared links send the same queries again and again, and a
 result only changes when the store does. The cache keeps complete, successful results in
 memory, bounded by total bytes (``RESULT_CACHE_SIZE``, least recently used out first) and per
-entry (``RESULT_CACHE_ENTRY_MAX``: a larger result is streamed as always, and not kept).
+entry (``RESULT_CACHE_ENTRY_MAX``: a larger result is streamed as always, and not kept). An
+entry counts its result, its query text and a fixed overhead.
 
 **Key**: the store's version (``Executor.version``: a random epoch per executor, i.e. per
 process and build, plus a count of writes; every SPARQL Update, Graph Store Protocol write,
@@ -58,9 +59,24 @@ class Slot:
     etag: str
 
 
-@functools.lru_cache(maxsize=512)
+#: Texts up to this length have their key memoised (dashboards repeat short texts); longer
+#: ones are tokenised each time, so the memo stays small (at most 512 × 4 KiB).
+_MEMO_CHARS = 4096
+#: What one entry costs besides its result and query text (key tuple, dict slot, bytes object).
+_ENTRY_OVERHEAD = 256
+
+
 def query_key(text: str) -> str | None:
     """The query as the cache keys it, or None when it must not be cached (volatile)."""
+    return _memo_key(text) if len(text) <= _MEMO_CHARS else _key(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _memo_key(text: str) -> str | None:
+    return _key(text)
+
+
+def _key(text: str) -> str | None:
     key = canonical(text)
     if key is None:  # the tokenization may differ from the engine's: the text as written
         key = text.strip()
@@ -130,7 +146,8 @@ class ResultCache:
     def put(self, slot: Slot, body: bytes) -> bool:
         """Keep a complete result, if it fits and the store has not changed since ``slot``
         was made (a write during evaluation: the result may be the old one)."""
-        if len(body) > self.entry_max:
+        cost = _cost(slot, body)
+        if cost > self.entry_max:
             return False
         current = self.version()
         if current != slot.version:
@@ -139,13 +156,13 @@ class ResultCache:
             self._sync(current)
             old = self._entries.pop(slot.key, None)
             if old is not None:
-                self._bytes -= len(old)
+                self._bytes -= _cost(slot, old)
             self._entries[slot.key] = body
-            self._bytes += len(body)
+            self._bytes += cost
             self.stored += 1
             while self._bytes > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped)
+                key, dropped = self._entries.popitem(last=False)
+                self._bytes -= _cost_of(key, dropped)
                 self.evicted += 1
         return True
 
@@ -167,6 +184,18 @@ class ResultCache:
             return {"entries": len(self._entries), "bytes": self._bytes, "hits": self.hits,
                     "misses": self.misses, "stored": self.stored, "evicted": self.evicted,
                     "max_bytes": self.max_bytes, "entry_max": self.entry_max}
+
+
+def _cost(slot: Slot, body: bytes) -> int:
+    return _cost_of(slot.key, body)
+
+
+def _cost_of(key: tuple[Any, ...], body: bytes) -> int:
+    """The bytes an entry counts against the bounds: its result, its query text and dataset
+    IRIs (a 100,000-character query with a tiny result is not free), and a fixed overhead."""
+    text, default_graphs, named_graphs = key[0], key[1], key[2]
+    return (len(body) + len(text) + sum(map(len, default_graphs)) + sum(map(len, named_graphs))
+            + _ENTRY_OVERHEAD)
 
 
 class _Tee:
@@ -193,7 +222,7 @@ class _Tee:
             raise
         if self._parts is not None:
             self._size += len(chunk)
-            if self._size > self._cache.entry_max:
+            if self._size + _cost_of(self._slot.key, b"") > self._cache.entry_max:
                 self._parts = None  # too large to keep: stream the rest only
             else:
                 self._parts.append(chunk)
