@@ -450,3 +450,33 @@ def test_update_targets_in_linear_time() -> None:
     found = update_targets(text)
     assert found is not None and len(found) == 1001
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # layout and comments go; every gap becomes one space
+    ("  SELECT *\n\tWHERE { ?s ?p ?o }  # all\n", "SELECT * WHERE { ?s ?p ?o }"),
+    ("SELECT ?x#c\nWHERE{?x ?p ?o}", "SELECT ?x WHERE{?x ?p ?o}"),
+    # tokens stay exactly as written: strings, IRIs with '#', adjacency, language tags
+    ("SELECT * { ?s ?p 'a  #b' }", "SELECT * { ?s ?p 'a  #b' }"),
+    ('SELECT * { <http://a#b> ?p """x\n  y""" }', 'SELECT * { <http://a#b> ?p """x\n  y""" }'),
+    ('ASK { ?s ?p "x"@en , 1.5 , -2 }', 'ASK { ?s ?p "x"@en , 1.5 , -2 }'),
+    # an IRI token where a less-than may be meant: the caller keys by the text as written
+    ("ASK { FILTER(?a <http://x#y>) }", None),
+])
+def test_canonical(text: str, expected: str | None) -> None:
+    from coopgraph.sparql_safety import canonical
+
+    assert canonical(text) == expected
+
+
+def test_canonical_texts_evaluate_the_same() -> None:
+    from coopgraph.sparql_safety import canonical
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://a#b"), ox.NamedNode("http://p"),
+                      ox.Literal("x\n  y")))
+    text = 'SELECT ?o # note\nWHERE {\n  <http://a#b> ?p ?o .\n  FILTER(?o = """x\n  y""")\n}'
+    same = canonical(text)
+    assert same is not None and same != text
+    assert [str(r["o"]) for r in store.query(text)] == [str(r["o"]) for r in store.query(same)]
+    assert len(list(store.query(same))) == 1

@@ -307,6 +307,21 @@ SETTINGS: tuple[Setting, ...] = (
             env="COOPGRAPH_ACCESS_LOG", flag="--no-access-log", commands=("serve",)),
     Setting("CORS_PATHS", list, ("/sparql", "/.well-known/void"),
             "paths answering with `Access-Control-Allow-Origin: *`"),
+    # -- the /sparql result cache and HTTP validators (web/result_cache.py, docs/http-caching.md)
+    Setting("RESULT_CACHE_SIZE", int, 64 * MiB,
+            "memory for complete `/sparql` results, reused until the next write (least "
+            "recently used first out); 0 = no cache and no `ETag` (`Cache-Control: no-store`)",
+            env="COOPGRAPH_RESULT_CACHE_SIZE", flag="--result-cache-size", commands=("serve",),
+            metavar="BYTES", unit="bytes"),
+    Setting("RESULT_CACHE_ENTRY_MAX", int, 2 * MiB,
+            "largest result the cache keeps; a larger one is streamed and not kept",
+            env="COOPGRAPH_RESULT_CACHE_ENTRY_MAX", flag="--result-cache-entry-max",
+            commands=("serve",), metavar="BYTES", unit="bytes"),
+    Setting("RESULT_CACHE_REMOTE_TTL", float, 0.0,
+            "with `--backend sparql`, how long a result and its `ETag` stay valid (others may "
+            "write to the engine unseen); 0 = no cache and no `ETag` on that backend",
+            env="COOPGRAPH_RESULT_CACHE_REMOTE_TTL", flag="--result-cache-remote-ttl",
+            commands=("serve",), metavar="S", unit="seconds"),
     Setting("FAST_PATH", bool, True,
             "`/sparql` queries are answered by the core without Flask (web/fastpath.py); same "
             "answers, less CPU per request",

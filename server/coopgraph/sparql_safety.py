@@ -761,3 +761,38 @@ def _next_top_level_graph(scan: _Scan, pos: int, close_at: int, depth: int) -> i
         ):
             return m.start()
     return None
+
+
+def canonical(text: str) -> str | None:
+    """``text`` with its comments dropped and every gap between tokens made one space, or
+    None when that cannot be done safely.
+
+    Why: the result cache (web/result_cache.py) keys results by the query, and two texts
+    that differ only in layout or comments are the same query. The token sequence is kept
+    exactly (strings, IRIs and everything else verbatim; no space added where there was none),
+    so the engine reads the same query. None when the tokenization may disagree with the
+    engine's (an IRI token where a less-than could be meant, see :func:`_scan`): the caller
+    then keys by the text as written.
+    """
+    out: list[str] = []
+    gap = False
+    parens = 0
+    previous: str | None = None
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        value = match.group()
+        if kind == "ws" or kind == "comment":
+            gap = True
+            continue
+        if kind == "iri" and parens > 0 and previous not in _OPERAND_EXPECTED:
+            return None
+        if value == "(":
+            parens += 1
+        elif value == ")":
+            parens = max(0, parens - 1)
+        if gap and out:
+            out.append(" ")
+        gap = False
+        out.append(value)
+        previous = value if kind == "other" else kind
+    return "".join(out)

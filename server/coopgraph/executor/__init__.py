@@ -51,6 +51,7 @@ import functools
 import hashlib
 import logging
 import queue
+import secrets
 import signal
 import threading
 import time
@@ -140,6 +141,12 @@ class Executor:
         self._write_lock = threading.Lock()
         #: keys of texts that crashed a worker (SIGSEGV...): refused at once, never retried.
         self._crashed: _Crashed = _Crashed()
+        # The version of what queries see (see ``version``): a random epoch, so that no
+        # version of this executor equals one of an earlier process or build, and a count of
+        # the writes it was told of.
+        self._epoch = secrets.token_hex(8)
+        self._generation = 0
+        self._generation_lock = threading.Lock()
 
     # -- checks
 
@@ -816,6 +823,19 @@ class Executor:
         """
         if self._pool is not None:
             self._pool.mark_changed()
+        # After the snapshot is marked stale: a query that reads the new version is then
+        # evaluated on a snapshot taken after the write (pool.acquire takes it first).
+        with self._generation_lock:
+            self._generation += 1
+
+    @property
+    def version(self) -> str:
+        """Changes with every write this executor is told of (:meth:`changed`), and differs
+        from every version of any other executor (another process, a reload to a new
+        build). Two queries read the same data when they start at the same version, on a
+        store that ``sees_all_writes``; the result cache (web/result_cache.py) keys by it.
+        """
+        return f"{self._epoch}.{self._generation}"
 
     def close(self) -> None:
         """Stop every worker process and remove the snapshots; the store is not closed."""

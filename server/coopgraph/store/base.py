@@ -113,6 +113,12 @@ class QueryResult(abc.ABC):
 class Store(abc.ABC):
     """The small interface every backend implements."""
 
+    #: True when every write to the data goes through this object, so that the writer can
+    #: tell when the answers change (the result cache keys results by the executor's version,
+    #: web/result_cache.py). The embedded store: one process holds it read-write. A remote
+    #: engine: False, others may write to it directly.
+    sees_all_writes: bool = True
+
     @abc.abstractmethod
     def query(
         self,

@@ -280,6 +280,10 @@ class RemoteStore(Store):
     """A remote SPARQL 1.1 engine behind the :class:`Store` interface (see the module doc)."""
 
     path = None
+    #: Other applications (and other coopgraph servers) may write to the engine directly,
+    #: so no write counter here knows when its answers change: the result cache is off on
+    #: this backend unless ``RESULT_CACHE_REMOTE_TTL`` bounds how long an answer is reused.
+    sees_all_writes = False
 
     def __init__(self, settings: RemoteSettings, *, base: str | None = None,
                  read_only: bool = False) -> None:

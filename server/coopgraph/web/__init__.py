@@ -20,6 +20,7 @@ from ..store import Store, open_store
 from .accesslog import init_access_log
 from .backend import make_executor
 from .errors import register_error_handlers
+from .result_cache import make_result_cache
 from .service import Service
 
 #: Settings and their defaults (``create_app(config)`` overrides any of them), derived from
@@ -75,7 +76,8 @@ def _cors(app: Flask) -> None:
                 )
                 response.headers["Access-Control-Max-Age"] = "86400"
             else:
-                response.headers["Access-Control-Expose-Headers"] = "Content-Type, Vary"
+                response.headers["Access-Control-Expose-Headers"] = (
+                    "Content-Type, Vary, ETag, X-Cache")
         return response
 
 
@@ -99,7 +101,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if store is None:
         store = open_store(settings["STORE_PATH"], read_only=bool(settings["STORE_READ_ONLY"]))
     executor = make_executor(store, settings)
-    app.extensions["coopgraph"] = Service(store=store, executor=executor, owns_store=owns)
+    results = make_result_cache(executor, store, settings)
+    app.extensions["coopgraph"] = Service(store=store, executor=executor, owns_store=owns,
+                                          results=results)
 
     from . import admin, contributions, description, gsp, health, pages, sparql, update, validate
 

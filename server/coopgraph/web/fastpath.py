@@ -31,7 +31,7 @@ from .sparql_core import answer, read_request
 STARTED = "coopgraph.fastpath.started"
 
 _CORS = [("Access-Control-Allow-Origin", "*"),
-         ("Access-Control-Expose-Headers", "Content-Type, Vary")]
+         ("Access-Control-Expose-Headers", "Content-Type, Vary, ETag, X-Cache")]
 
 
 class _Body:
@@ -76,7 +76,8 @@ class FastSparql:
         if body is None:
             return self.wsgi_app(environ, start_response)
         request = read_request(environ, body)
-        outcome = answer(request, config, self.app.extensions["coopgraph"].executor)
+        svc = self.app.extensions["coopgraph"]
+        outcome = answer(request, config, svc.executor, svc.results)
         if outcome is None:
             environ["wsgi.input"] = io.BytesIO(body)  # the Flask view reads it again
             return self.wsgi_app(environ, start_response)

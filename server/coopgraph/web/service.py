@@ -23,6 +23,8 @@ class Service:
     executor: Any
     owns_store: bool
     version: int = 0
+    #: the ``/sparql`` result cache (web/result_cache.py), keyed by the executor's version
+    results: Any = None
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -24,8 +24,9 @@ bp = Blueprint("sparql", __name__)
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     """Answer a query (or describe the service when there is none)."""
+    svc = service()
     outcome = answer(read_request(request.environ, request.get_data(cache=True)),
-                     current_app.config, service().executor)
+                     current_app.config, svc.executor, svc.results)
     if outcome is None:
         if "format" not in request.args and wants_html(request.headers.get("Accept")):
             return query_page(request.base_url)

@@ -13,6 +13,9 @@ chooses a media type or checks a limit itself.
   there) and evaluation, and returns an :class:`Outcome`: an error too is an Outcome (its
   body from web/errors.py), so both entries send what they get. ``None`` means "no query":
   the service description or the workbench page, which only the Flask route serves.
+* With the app's result cache (web/result_cache.py), after negotiation: a GET/HEAD whose
+  ``If-None-Match`` holds the current ``ETag`` gets 304 (nothing evaluated), a result of the
+  current store version is sent from memory (``X-Cache: hit``), and a complete one is kept.
 
 Framework-free (no Flask request): werkzeug's header parsing is the only web library used.
 """
@@ -32,6 +35,7 @@ from .backend import ClosingIterator, ExecutorError, QueryRefused
 from .errors import ApiError, classify, render
 from .negotiation import choose, content_type
 from .params import check_dataset, check_encoding, decode_text
+from .result_cache import CACHE_CONTROL, ResultCache, not_modified
 
 log = logging.getLogger("coopgraph.web")
 
@@ -52,6 +56,7 @@ class QueryRequest:
     accept: str | None
     client: str | None
     path: str = "/sparql"
+    if_none_match: str | None = None  # the conditional header (web/result_cache.py)
     #: URL query-string and form-body parameters, in order: filled by :func:`answer` once
     #: their encoding is checked.
     args: list[tuple[str, str]] = field(default_factory=list)
@@ -96,7 +101,8 @@ def read_request(environ: Mapping[str, Any], body: bytes) -> QueryRequest:
         mimetype, charset = "", None
     return QueryRequest(method, mimetype, charset,
                         environ.get("QUERY_STRING", "").encode("latin-1"), body,
-                        environ.get("HTTP_ACCEPT"), environ.get("REMOTE_ADDR"))
+                        environ.get("HTTP_ACCEPT"), environ.get("REMOTE_ADDR"),
+                        if_none_match=environ.get("HTTP_IF_NONE_MATCH"))
 
 
 def _read_params(request: QueryRequest) -> None:
@@ -114,15 +120,21 @@ def _pairs(raw: bytes) -> list[tuple[str, str]]:
     return parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
 
 
-def answer(request: QueryRequest, config: Mapping[str, Any], executor: Any) -> Outcome | None:
-    """The answer to a ``/sparql`` request, or None if it carries no query (see module)."""
+def answer(request: QueryRequest, config: Mapping[str, Any], executor: Any,
+           cache: ResultCache | None = None) -> Outcome | None:
+    """The answer to a ``/sparql`` request, or None if it carries no query (see module).
+
+    With ``cache`` (the app's, web/result_cache.py): a result of the current store version is
+    answered from memory, a complete one is kept, and a GET/HEAD whose ``If-None-Match`` holds
+    the current ``ETag`` gets 304 without evaluation.
+    """
     query: str | None = None
     try:
         _read_params(request)
         query = _read_query(request)
         if query is None:
             return None
-        return _run(request, query, config, executor)
+        return _run(request, query, config, executor, cache)
     except Exception as exc:  # noqa: BLE001 - every failure becomes its error answer
         status, message, headers, extra = classify(exc, request.method, request.path)
         out, body = render(status, message, request.accept, headers, **extra)
@@ -166,7 +178,7 @@ def _read_query(request: QueryRequest) -> str | None:
 
 
 def _run(request: QueryRequest, query: str, config: Mapping[str, Any],
-         executor: Any) -> Outcome:
+         executor: Any, cache: ResultCache | None) -> Outcome:
     if not query.strip():
         raise ApiError(400, "the query is empty")
     default_graphs, named_graphs = check_dataset(
@@ -193,8 +205,29 @@ def _run(request: QueryRequest, query: str, config: Mapping[str, Any],
             executor.inspect(query, base_iri=base, client=client)
         raise
     headers = [*_HEADERS, ("Content-Type", content_type(media_type))]
+    slot = None if cache is None else cache.slot(
+        query, media_type=media_type, default_graphs=default_graphs,
+        named_graphs=named_graphs, base_iri=base)
+    if slot is not None:
+        safe = request.method in ("GET", "HEAD")
+        validators = [("Vary", "Accept"),
+                      ("Cache-Control", CACHE_CONTROL if safe else "no-store")]
+        if safe:
+            validators.append(("ETag", slot.etag))
+        if not_modified(request.if_none_match, slot):
+            if not safe:  # RFC 9110 13.1.2: a matching If-None-Match on POST is a 412
+                raise ApiError(412, "If-None-Match matches the current result; conditional "
+                                    "requests are answered for GET (304)")
+            return Outcome(304, validators, [], query, 0)
+        headers = [*validators, ("Content-Type", content_type(media_type))]
     if request.method == "HEAD":  # the headers a GET would get, without running the query
         return _whole(headers, b"", query)
+    if slot is not None:
+        assert cache is not None
+        cached = cache.get(slot)
+        if cached is not None:
+            return _whole([*headers, ("X-Cache", "hit")], cached, query)
+        headers.append(("X-Cache", "miss"))
     try:
         chunks = executor.run_query(
             query, media_type=media_type, default_graphs=default_graphs,
@@ -209,7 +242,13 @@ def _run(request: QueryRequest, query: str, config: Mapping[str, Any],
     if body is not None:
         # The whole result came in one message from the worker: send it with a
         # Content-Length (one write, and no chunked framing for the client to parse).
+        if slot is not None:
+            assert cache is not None
+            cache.put(slot, body)
         return _whole(headers, body, query)
+    if slot is not None:
+        assert cache is not None
+        chunks = cache.tee(slot, chunks)  # kept if it ends normally within the entry cap
     return Outcome(200, headers, _guarded(chunks, query), query)
 
 
