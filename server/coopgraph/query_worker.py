@@ -93,6 +93,9 @@ class _ChunkWriter:
 #: half of the worker's memory limit, leaving the other half to evaluation.
 BYTES_PER_QUAD = 400
 
+#: The snapshot's quads as N-Quads, written by the first worker that copies it into memory.
+SNAPSHOT_DUMP = "coopgraph-quads.nq"
+
 
 class Evaluation:
     """The store this worker evaluates queries on.
@@ -100,8 +103,9 @@ class Evaluation:
     Why in memory: pyoxigraph evaluates the same query about ten times faster on its
     in-memory store than on a RocksDB snapshot (docs/benchmarks.md, "Where evaluation's data
     lives"), and a curated, read-mostly graph is small. So a snapshot is opened read-only
-    (serving at once), then copied into memory by a background thread (a dump to a file
-    and a bulk load, both in Rust), which replaces it when complete; a query running
+    (serving at once), then copied into memory by a background thread (a dump to a file,
+    shared by the workers on that snapshot, and a bulk load, both in Rust), which replaces it
+    when complete; a query running
     meanwhile finishes on the object it started with. Stores larger than ``memory_quads``
     (or than half the memory limit) stay on disk. A newer snapshot (``open`` again after a
     write) makes an older copy still in progress be discarded.
@@ -127,23 +131,33 @@ class Evaluation:
                              daemon=True).start()
 
     def _copy(self, serial: int, disk: ox.Store, snapshot: str) -> None:
+        # At low priority (Linux: niceness is per thread): the copy must not slow the queries
+        # this worker answers from disk meanwhile.
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         quads = len(disk)
         limit = _memory_limit()
         with self._lock:
             self.quads = quads
         if quads > self.memory_quads or (limit and quads * BYTES_PER_QUAD > limit // 2):
             return
-        # Inside the snapshot's own folder: removed with it, even if this process is killed.
-        dump = os.path.join(snapshot, f"coopgraph-copy-{os.getpid()}-{serial}.nq")
+        # The dump lies inside the snapshot's own folder, so it goes with the snapshot (even
+        # if this process is killed), and the other workers on the same snapshot only load it:
+        # reading RocksDB is the slow half. Written under a private name, then renamed.
+        dump = os.path.join(snapshot, SNAPSHOT_DUMP)
         try:
-            disk.dump(output=dump, format=ox.RdfFormat.N_QUADS)
+            if not os.path.exists(dump):
+                partial = f"{dump}.{os.getpid()}-{serial}.part"
+                try:
+                    disk.dump(output=partial, format=ox.RdfFormat.N_QUADS)
+                    os.replace(partial, dump)
+                finally:
+                    with contextlib.suppress(OSError):
+                        os.unlink(partial)
             memory = ox.Store()
             memory.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
         except Exception:  # noqa: BLE001 - the disk snapshot keeps serving
             return
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(dump)
         with self._lock:
             if serial == self._serial:
                 self.store, self.in_memory = memory, True
