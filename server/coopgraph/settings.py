@@ -274,6 +274,12 @@ SETTINGS: tuple[Setting, ...] = (
             "query worker processes kept warm (latency only)",
             env="COOPGRAPH_WORKER_POOL_SIZE", flag="--worker-pool-size", commands=("serve",),
             metavar="N", limit="pool_size"),
+    Setting("MEMORY_EVALUATION_QUADS", int, 2_000_000,
+            "largest store (in quads) that each query worker copies into memory and evaluates "
+            "there, about ten times faster than on disk (docs/benchmarks.md); larger stores, "
+            "or a copy above half the worker's memory limit, are read from disk; 0 = never",
+            env="COOPGRAPH_MEMORY_EVALUATION_QUADS", flag="--memory-evaluation-quads",
+            commands=("serve",), metavar="QUADS", limit="memory_quads", unit="quads"),
     Setting("CHEAP_QUERY_SLOTS", int, 2,
             "extra query slots only for queries not known to be heavy, so cheap lookups find "
             "room while heavy queries fill the others (see limits.md, fair admission)",

@@ -837,6 +837,11 @@ class Executor:
         """
         return f"{self._epoch}.{self._generation}"
 
+    def evaluation_status(self) -> dict[str, Any] | None:
+        """Whether a query worker evaluates from its in-memory copy of the store yet (and the
+        store's size), or None without worker processes; see ``Limits.memory_quads``."""
+        return None if self._pool is None else self._pool.evaluation_status()
+
     def close(self) -> None:
         """Stop every worker process and remove the snapshots; the store is not closed."""
         if self._finalizer is not None:

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -209,6 +210,7 @@ class _ProcessPool:
                         str(snap.path),
                         "1" if self._isolate else "0",
                         str(self._limits.worker_memory_bytes or 0),
+                        str(self._limits.memory_quads),
                     ],
                     pass_fds=[child_sock.fileno()],
                     stdin=subprocess.DEVNULL,
@@ -333,6 +335,23 @@ class _ProcessPool:
                 return
             self._lock.notify_all()
         self._retire(worker)
+
+    def evaluation_status(self) -> dict[str, Any]:
+        """Where a worker on the newest snapshot evaluates queries now: ``{"in_memory": bool,
+        "quads": int | None}`` (see query_worker.Evaluation); for diagnostics and tests."""
+        worker = self.acquire()
+        healthy = False
+        try:
+            worker.conn.send({"op": "status"})
+            if not worker.conn.poll(WORKER_START_TIMEOUT_S):
+                raise StoreError("a query worker did not answer a status request")
+            kind, status = worker.conn.recv()
+            healthy = kind == "status"
+            return dict(status)
+        except (EOFError, OSError) as exc:
+            raise StoreError(f"a query worker died: {exc}") from exc
+        finally:
+            self.release(worker, healthy=healthy)
 
     def _maintain(self) -> None:
         """Background upkeep, off the request path: take the snapshot after a write, move idle

@@ -139,6 +139,7 @@ _LIMIT_FIELDS: dict[str, str] = {
     "WORKER_POOL_SIZE": "pool_size",
     "CHEAP_QUERY_SLOTS": "cheap_slots",
     "HEAVY_QUERIES_PER_CLIENT": "heavy_per_client",
+    "MEMORY_EVALUATION_QUADS": "memory_quads",
 }
 
 
