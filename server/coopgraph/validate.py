@@ -440,26 +440,49 @@ def validate_graph(
         merged.add(triple)
     for triple in ontology:
         merged.add(triple)
+    results_graph = run_shacl(merged, shapes)
+    results = read_results(results_graph, data_graph, shapes, lang)
+    _sort(results, data_graph)
+    conforms = not any(r.severity == "Violation" for r in results)
+    return Report(conforms=conforms, results=results, graph=results_graph, lang=lang)
+
+
+def run_shacl(data: Graph | Dataset, shapes: Graph, use_shapes: Sequence[str] = ()) -> Graph:
+    """pyshacl's report graph on ``data`` (validated in place: it must already hold the
+    ontology), for every shape, or only the top-level shapes ``use_shapes`` (their IRIs)."""
+    options: dict[str, Any] = {"use_shapes": list(use_shapes)} if use_shapes else {}
     _conforms, results_graph, _text = pyshacl.validate(
-        merged,
+        data,
         shacl_graph=shapes,
         inference="none",
         inplace=True,
         allow_warnings=True,
         allow_infos=True,
         advanced=False,
+        **options,
     )
+    return results_graph
+
+
+def referenced_by(data_graph: Graph, node: Node) -> list[tuple[Node, Node]]:
+    """What points at a blank node or a literal (three at most): how a report names it."""
+    return sorted({(s, p) for s, p in data_graph.subject_predicates(node)}, key=str)[:3]
+
+
+def read_results(results_graph: Graph, data_graph: Graph, shapes: Graph,
+                 lang: str) -> list[Result]:
+    """The results of pyshacl's report graph, messages in ``lang``, unsorted.
+
+    ``data_graph`` (the data without the ontology) names what points at a blank node or a
+    literal focus node.
+    """
     results: list[Result] = []
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
         focus = results_graph.value(node, SH.focusNode)
         path = results_graph.value(node, SH.resultPath)
         severity = SEVERITIES.get(results_graph.value(node, SH.resultSeverity), "Violation")
         messages = _tagged_messages(results_graph, node, shapes)
-        referenced: list[tuple[Node, Node]] = []
-        if not isinstance(focus, URIRef):  # a blank node or a literal: say what points at it
-            referenced = sorted(
-                {(s, p) for s, p in data_graph.subject_predicates(focus)}, key=str
-            )[:3]
+        referenced = [] if isinstance(focus, URIRef) else referenced_by(data_graph, focus)
         results.append(
             Result(
                 severity=severity,
@@ -477,9 +500,7 @@ def validate_graph(
                 referenced_by=referenced,
             )
         )
-    _sort(results, data_graph)
-    conforms = not any(r.severity == "Violation" for r in results)
-    return Report(conforms=conforms, results=results, graph=results_graph, lang=lang)
+    return results
 
 
 def validate_files(
