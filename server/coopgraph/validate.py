@@ -204,11 +204,15 @@ class Result:
     column: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
-        """Within a focus node: severity, path, shape, value (blank-node ids left out)."""
+        """Within a focus node: severity, path, shape, value (blank-node ids left out), and the
+        constraint component last: one shape's constraints can fail on the same value with the
+        same message (sh:class and sh:pattern), and the order pyshacl finds them in varies
+        from process to process (the shapes graph's sets), which made a report pick either
+        one's hint."""
         value = "" if self.value is None or isinstance(self.value, BNode) else self.value.n3()
         return (
             SEVERITY_ORDER.get(self.severity, 9), self.path_text or "",
-            str(self.source_shape), value, self.message,
+            str(self.source_shape), value, self.message, str(self.constraint_component),
         )
 
     def to_json(self) -> dict[str, Any]:
