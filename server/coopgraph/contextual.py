@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -439,8 +440,15 @@ PARALLEL_FROM_TRIPLES = 20_000
 
 def default_processes(triples: int) -> int:
     """Processes for a contribution of ``triples``: one for the small ones (a fork costs more
-    than it saves), else one per core, two at most (the shapes split in two parts well)."""
+    than it saves), else one per core, two at most (the shapes split in two parts well).
+
+    One as well when other threads run (the server's request threads): a child forked from a
+    threaded process can hang on a lock another thread held at the fork (logging, an import),
+    and its parent would wait for it. So the CLI (``coopgraph validate``, ``contribute``) uses
+    both cores, and the server validates in its request thread."""
     if triples < PARALLEL_FROM_TRIPLES or not hasattr(os, "fork"):
+        return 1
+    if threading.active_count() > 1:
         return 1
     return max(1, min(2, os.cpu_count() or 1))
 
