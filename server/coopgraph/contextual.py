@@ -20,30 +20,38 @@ the whole curated data, the curated data's own warnings are reported to the cont
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import RDF, SH, XSD
+from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
 from . import config
 from .config import Sources
+from .date_order import date_order_results, python_checkable, without_date_order_query
 from .input_guard import check_input
-from .rdfio import RdfParseError, parse_bytes, read_graph, union_graph
+from .rdfio import RdfParseError, parse_bytes, parse_union, read_graph, union_graph
+from .shacl_parts import validate_in_parts
+from .shape_targets import flatten_property_shapes
 from .validate import (
     SEVERITY_ORDER,
     Report,
     Result,
     _check_lang,
     _focus_key,
+    _sort,
     load_ontology,
     load_shapes,
     short,
-    validate_graph,
 )
 
 CG = Namespace("https://w3id.org/coopgraph/ontology#")
@@ -62,7 +70,9 @@ def _contribution_extra() -> Graph:
 
 @lru_cache(maxsize=1)
 def contribution_shapes() -> Graph:
-    """The curated shapes with the contribution edits applied (parsed once). Do not modify."""
+    """The curated shapes with the contribution edits applied, and the property shapes of
+    node shapes given their targets (:mod:`coopgraph.shape_targets`: the same results, each
+    property shape evaluated once over all its focus nodes). Parsed once. Do not modify."""
     extra = _contribution_extra()
     shapes = Graph()
     for triple in load_shapes():
@@ -77,7 +87,21 @@ def contribution_shapes() -> Graph:
             shapes.remove((target, SH.property, removed))
         for added in extra.objects(edit, CGCS.add):
             shapes.add((target, SH.property, added))
-    return shapes
+    return flatten_property_shapes(shapes)
+
+
+@lru_cache(maxsize=1)
+def _pyshacl_shapes() -> Graph:
+    """What pyshacl gets: :func:`contribution_shapes` without the date-order query, which
+    :mod:`coopgraph.date_order` checks once over the whole contribution instead (pyshacl would
+    parse the query again for every resource with an end date). Do not modify."""
+    shapes = contribution_shapes()
+    if not python_checkable(shapes):
+        return shapes
+    copy = Graph()
+    for triple in shapes:
+        copy.add(triple)
+    return without_date_order_query(copy)
 
 
 # --------------------------------------------------------------------------------------------
@@ -110,23 +134,82 @@ def context_from_store(store: object, graphs: Iterable[str]) -> Graph:
 
 
 def _neighbourhood(contribution: Graph, context: Graph) -> Graph:
-    """What the shapes need from the graph about the entities the contribution mentions."""
+    """What the shapes need from the graph about the entities the contribution mentions,
+    except what the contribution says itself (so that the two are disjoint)."""
     out = Graph()
     iris = {t for triple in contribution for t in (triple[0], triple[2]) if isinstance(t, URIRef)}
     second: set[URIRef] = set()
+
+    def add(triple: tuple[Node, Node, Node]) -> None:
+        if triple not in contribution:
+            out.add(triple)
+
     for iri in iris:
         for p, o in context.predicate_objects(iri):
-            out.add((iri, p, o))
+            add((iri, p, o))
             if isinstance(o, URIRef):
                 second.add(o)
             elif isinstance(o, BNode):
                 for p2, o2 in context.predicate_objects(o):
-                    out.add((o, p2, o2))
+                    add((o, p2, o2))
     for iri in second - iris:
         for p in (RDF.type, CG.administrativeLevel):
             for o in context.objects(iri, p):
-                out.add((iri, p, o))
+                add((iri, p, o))
     return out
+
+
+#: A parsed contribution is the named graph ``_CONTRIBUTION`` of a store of its own; while it
+#: is validated, the context it needs and the ontology sit beside it in that store, so that
+#: pyshacl sees the union without a copy of the contribution (seconds for 100k triples).
+_CONTRIBUTION = URIRef("urn:x-coopgraph:validation:contribution")
+_CONTEXT = URIRef("urn:x-coopgraph:validation:context")
+_ONTOLOGY = URIRef("urn:x-coopgraph:validation:ontology")
+
+
+class _Union(Dataset):
+    """The union of a store's graphs, as pyshacl reads it. rdflib's own ``Dataset.triples``
+    asks for the deprecated ``default_context`` on every call: a warning each time, tens of
+    thousands per validation, and their cost."""
+
+    @property
+    def default_context(self) -> Graph:
+        return self._default_context
+
+    @default_context.setter
+    def default_context(self, value: Graph) -> None:
+        self._default_context = value
+
+
+def new_contribution_graph() -> Graph:
+    """An empty graph to parse a contribution into (see ``_CONTRIBUTION``)."""
+    return Dataset().graph(_CONTRIBUTION)
+
+
+@contextmanager
+def _validation_data(graph: Graph, *beside: Graph) -> Iterator[Dataset]:
+    """The union of ``graph`` and ``beside`` for pyshacl; ``graph`` unchanged afterwards.
+
+    ``graph`` is used in place when it comes from :func:`new_contribution_graph` (the other
+    graphs are added to its store as graphs of their own, and removed after), copied else.
+    """
+    if not (isinstance(graph.store, Memory) and graph.identifier == _CONTRIBUTION):
+        copy = new_contribution_graph()
+        for triple in graph:
+            copy.add(triple)
+        graph = copy
+    store = graph.store
+    added: list[Graph] = []
+    try:
+        for identifier, triples in zip((_CONTEXT, _ONTOLOGY), beside, strict=True):
+            part = Graph(store, identifier=identifier)
+            added.append(part)
+            for triple in triples:
+                part.add(triple)
+        yield _Union(store=store, default_union=True)
+    finally:
+        for part in added:
+            store.remove_graph(part)
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,11 +415,12 @@ def parse_contribution(data: bytes, media_type: str, name: str = "<input>", *,
     base = config.base_iri() + "id/contributed/"
     text = _utf8_or_none(data)
     if parser is not None and text is not None:
+        # Parsed in a query worker under the time limit; read back from its N-Triples.
         ntriples = parser(text.removeprefix("\ufeff").encode("utf-8"), syntax, name, base)
-        dataset = parse_bytes(ntriples, "application/n-triples", name)
-    else:  # the CLI; and bytes that are not UTF-8, which parse_bytes refuses with a position
-        dataset = parse_bytes(data, syntax, name, base_iri=base)
-    graph = union_graph(dataset)
+        graph = parse_union(ntriples, "application/n-triples", name,
+                            into=new_contribution_graph())
+    else:  # the CLI; and bytes that are not UTF-8, which parse_union refuses with a position
+        graph = parse_union(data, syntax, name, base_iri=base, into=new_contribution_graph())
     lines = None
     if any(t in syntax for t in _TEXT_SYNTAXES):
         lines = SourceLines(data.decode("utf-8", errors="replace"))
@@ -375,22 +459,58 @@ def _relevant(r: Result, contribution: Graph, described: set[Node]) -> bool:
         (s, p, r.focus_node) in contribution for s, p in r.referenced_by)
 
 
+#: From this many triples a contribution is validated by several processes (fork).
+PARALLEL_FROM_TRIPLES = 20_000
+
+
+def default_processes(triples: int) -> int:
+    """Processes for a contribution of ``triples``: one for the small ones (a fork costs more
+    than it saves), else one per core, two at most (the shapes split in two parts well).
+
+    One as well when other threads run (the server's request threads): a child forked from a
+    threaded process can hang on a lock another thread held at the fork (logging, an import),
+    and its parent would wait for it. So the CLI (``coopgraph validate``, ``contribute``) uses
+    both cores, and the server validates in its request thread."""
+    if triples < PARALLEL_FROM_TRIPLES or not hasattr(os, "fork"):
+        return 1
+    if threading.active_count() > 1:
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def shacl_results(contribution: Graph, context: Graph, lang: str,
+                  processes: int | None = None) -> tuple[list[Result], Graph]:
+    """pyshacl's results (and the date order's) on the contribution with what it needs of
+    ``context`` and the ontology, sorted as :func:`coopgraph.validate.validate_graph` sorts;
+    and the data they were found in, without the ontology (for sorting and naming)."""
+    neighbourhood = _neighbourhood(contribution, context)
+    view = ReadOnlyGraphAggregate([contribution, neighbourhood])
+    shapes = contribution_shapes()
+    if processes is None:
+        processes = default_processes(len(contribution))
+    with _validation_data(contribution, neighbourhood, load_ontology()) as data:
+        results = validate_in_parts(data, _pyshacl_shapes(), view, lang, processes)
+        if _pyshacl_shapes() is not shapes:
+            results += date_order_results(data, shapes, lang, view)
+    _sort(results, view)
+    return results, view
+
+
 def validate_contribution(
-    contribution: Contribution, *, context: Graph | None = None, lang: str = "en"
+    contribution: Contribution, *, context: Graph | None = None, lang: str = "en",
+    processes: int | None = None,
 ) -> Report:
-    """The report on ``contribution`` seen in ``context`` (default: the curated files)."""
+    """The report on ``contribution`` seen in ``context`` (default: the curated files).
+
+    ``processes``: how many processes validate (default :func:`default_processes`).
+    """
     _check_lang(lang)
     context = curated_context() if context is None else context
     graph = contribution.graph
-    data = Graph()
-    for triple in graph:
-        data.add(triple)
-    for triple in _neighbourhood(graph, context):
-        data.add(triple)
     shapes = contribution_shapes()
-    raw = validate_graph(data, lang=lang, shapes_graph=shapes)
+    raw, data = shacl_results(graph, context, lang, processes)
     described = set(graph.subjects())
-    results = [r for r in raw.results if _relevant(r, graph, described)
+    results = [r for r in raw if _relevant(r, graph, described)
                and (r.focus_node, r.result_path) not in contribution.suppressed]
     results += reference_results(graph, context, lang)
     for r in contribution.extra_results:

@@ -64,7 +64,8 @@ from .rdfio import RdfParseError, parse_bytes, parse_file, union_graph
 
 LANGS = ("en", "fr")
 OUTPUT_FORMATS = ("text", "json", "turtle")
-SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+SEVERITIES: dict[Node | None, str] = {
+    SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
 EXIT_CONFORMS, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
@@ -204,11 +205,15 @@ class Result:
     column: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
-        """Within a focus node: severity, path, shape, value (blank-node ids left out)."""
+        """Within a focus node: severity, path, shape, value (blank-node ids left out), and the
+        constraint component last: one shape's constraints can fail on the same value with the
+        same message (sh:class and sh:pattern), and the order pyshacl finds them in varies
+        from process to process (the shapes graph's sets), which made a report pick either
+        one's hint."""
         value = "" if self.value is None or isinstance(self.value, BNode) else self.value.n3()
         return (
             SEVERITY_ORDER.get(self.severity, 9), self.path_text or "",
-            str(self.source_shape), value, self.message,
+            str(self.source_shape), value, self.message, str(self.constraint_component),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -440,26 +445,51 @@ def validate_graph(
         merged.add(triple)
     for triple in ontology:
         merged.add(triple)
+    results_graph = run_shacl(merged, shapes)
+    results = read_results(results_graph, data_graph, shapes, lang)
+    _sort(results, data_graph)
+    conforms = not any(r.severity == "Violation" for r in results)
+    return Report(conforms=conforms, results=results, graph=results_graph, lang=lang)
+
+
+def run_shacl(data: Graph | Dataset, shapes: Graph, use_shapes: Sequence[str] = ()) -> Graph:
+    """pyshacl's report graph on ``data`` (validated in place: it must already hold the
+    ontology), for every shape, or only the top-level shapes ``use_shapes`` (their IRIs)."""
+    options: dict[str, Any] = {"use_shapes": list(use_shapes)} if use_shapes else {}
     _conforms, results_graph, _text = pyshacl.validate(
-        merged,
+        data,
         shacl_graph=shapes,
         inference="none",
         inplace=True,
         allow_warnings=True,
         allow_infos=True,
         advanced=False,
+        **options,
     )
+    return results_graph
+
+
+def referenced_by(data_graph: Graph, node: Node) -> list[tuple[Node, Node]]:
+    """What points at a blank node or a literal (three at most): how a report names it."""
+    return sorted({(s, p) for s, p in data_graph.subject_predicates(node)}, key=str)[:3]
+
+
+def read_results(results_graph: Graph, data_graph: Graph, shapes: Graph,
+                 lang: str) -> list[Result]:
+    """The results of pyshacl's report graph, messages in ``lang``, unsorted.
+
+    ``data_graph`` (the data without the ontology) names what points at a blank node or a
+    literal focus node.
+    """
     results: list[Result] = []
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
         focus = results_graph.value(node, SH.focusNode)
+        component = results_graph.value(node, SH.sourceConstraintComponent)
+        assert focus is not None and component is not None, "pyshacl names both in every result"
         path = results_graph.value(node, SH.resultPath)
         severity = SEVERITIES.get(results_graph.value(node, SH.resultSeverity), "Violation")
         messages = _tagged_messages(results_graph, node, shapes)
-        referenced: list[tuple[Node, Node]] = []
-        if not isinstance(focus, URIRef):  # a blank node or a literal: say what points at it
-            referenced = sorted(
-                {(s, p) for s, p in data_graph.subject_predicates(focus)}, key=str
-            )[:3]
+        referenced = [] if isinstance(focus, URIRef) else referenced_by(data_graph, focus)
         results.append(
             Result(
                 severity=severity,
@@ -471,15 +501,13 @@ def validate_graph(
                 value=results_graph.value(node, SH.value),
                 message=_pick_message(messages, lang),
                 source_shape=results_graph.value(node, SH.sourceShape),
-                constraint_component=results_graph.value(node, SH.sourceConstraintComponent),
+                constraint_component=component,
                 source_constraint=results_graph.value(node, SH.sourceConstraint),
                 messages={m.language or "": str(m) for m in messages},
                 referenced_by=referenced,
             )
         )
-    _sort(results, data_graph)
-    conforms = not any(r.severity == "Violation" for r in results)
-    return Report(conforms=conforms, results=results, graph=results_graph, lang=lang)
+    return results
 
 
 def validate_files(
