@@ -692,38 +692,14 @@ class Executor:
         assert self._pool is not None
         pool = self._pool
         ticket = self._acquire_slot(update_text, client)
-        worker: _Worker | None = None
-        healthy = False
         path = None
         try:
             path = pool.checkpoint()
-            worker = pool.acquire()
-            deadline = time.monotonic() + self.limits.timeout_s
-            try:
+            with self._worker_job("the update", "applying the update") as (worker, deadline):
                 worker.conn.send({"op": "update_dry_run", "path": str(path),
                                   "text": update_text, "base_iri": base_iri})
                 message = self._receive(worker, None, deadline)
-            except QueryTimeout:
-                raise QueryTimeout(
-                    f"the update did not finish within {self.limits.timeout_s:g} s and was "
-                    "stopped; nothing was changed"
-                ) from None
-            except (_WorkerCrashed, OSError) as exc:
-                pool.release(worker, healthy=False)
-                dead, worker = worker, None
-                if self._out_of_memory(dead):
-                    log.warning("an update's dry run ran out of its %d bytes",
-                                self.limits.worker_memory_bytes)
-                    raise MemoryLimitExceeded(
-                        f"the update needed more than {self.limits.worker_memory_bytes} bytes "
-                        "of memory and was stopped; nothing was changed"
-                    ) from exc
-                raise StoreError("the query worker died while applying the update; nothing "
-                                 "was changed") from exc
-            healthy = True
         finally:
-            if worker is not None:
-                pool.release(worker, healthy=healthy)  # unhealthy: killed and reaped first
             if path is not None:
                 pool.remove_checkpoint(path)
             self._admission.leave(ticket, record=False)
@@ -763,37 +739,14 @@ class Executor:
                 cheap_lane_s=self.limits.cheap_lane_s)
         except Busy as exc:
             raise QueryBusy(exc.message, retry_after=exc.retry_after) from None
-        pool = self._pool
-        worker: _Worker | None = None
-        healthy = False
         try:
-            worker = pool.acquire()
-            deadline = time.monotonic() + self.limits.timeout_s
-            try:
+            with self._worker_job(f"parsing {name}", f"parsing {name}") as (worker, deadline):
                 worker.conn.send({"op": "to_ntriples", "data": data, "media_type": media_type,
                                   "base_iri": base_iri, "max_literal": rdfio.MAX_LITERAL_CHARS})
                 message = self._receive(worker, None, deadline)
                 if message[0] == "ntriples":
                     out = self._receive_bytes(worker, deadline)
-            except QueryTimeout:
-                raise QueryTimeout(
-                    f"parsing {name} did not finish within {self.limits.timeout_s:g} s and "
-                    "was stopped; nothing was changed"
-                ) from None
-            except (_WorkerCrashed, OSError) as exc:
-                pool.release(worker, healthy=False)
-                dead, worker = worker, None
-                if self._out_of_memory(dead):
-                    raise MemoryLimitExceeded(
-                        f"parsing {name} needed more than {self.limits.worker_memory_bytes} "
-                        "bytes of memory and was stopped; nothing was changed"
-                    ) from exc
-                raise StoreError(f"the query worker died while parsing {name}; nothing was "
-                                 "changed") from exc
-            healthy = True
         finally:
-            if worker is not None:
-                pool.release(worker, healthy=healthy)
             self._admission.leave(ticket, record=False)
         if message[0] == "literal":
             raise rdfio.UnsafeRdfError(
@@ -805,6 +758,42 @@ class Executor:
             text = data.decode("utf-8", "replace")
             raise rdfio._syntax_error(error, name, rdfio._format_of(media_type, name), text)
         return out
+
+    @contextlib.contextmanager
+    def _worker_job(self, subject: str, doing: str) -> Iterator[tuple[_Worker, float]]:
+        """A pooled worker for one write-side job (an update's dry run, an upload's parse)
+        and the job's deadline (``timeout_s`` from now). The worker goes back to the pool only
+        if the job finished; a timeout (the worker killed), a crash or the memory limit
+        become QueryTimeout, StoreError or MemoryLimitExceeded saying nothing was changed."""
+        assert self._pool is not None
+        pool = self._pool
+        worker: _Worker | None = pool.acquire()
+        assert worker is not None
+        healthy = False
+        try:
+            try:
+                yield worker, time.monotonic() + self.limits.timeout_s
+            except QueryTimeout:
+                raise QueryTimeout(
+                    f"{subject} did not finish within {self.limits.timeout_s:g} s and was "
+                    "stopped; nothing was changed"
+                ) from None
+            except (_WorkerCrashed, OSError) as exc:
+                pool.release(worker, healthy=False)  # kills and reaps it: its status is known
+                dead, worker = worker, None
+                if self._out_of_memory(dead):
+                    log.warning("%s ran out of its %d bytes", subject,
+                                self.limits.worker_memory_bytes)
+                    raise MemoryLimitExceeded(
+                        f"{subject} needed more than {self.limits.worker_memory_bytes} bytes "
+                        "of memory and was stopped; nothing was changed"
+                    ) from exc
+                raise StoreError(f"the query worker died while {doing}; nothing was "
+                                 "changed") from exc
+            healthy = True
+        finally:
+            if worker is not None:
+                pool.release(worker, healthy=healthy)  # unhealthy: killed and reaped first
 
     def _receive_bytes(self, worker: _Worker, deadline: float) -> bytes:
         """The raw bytes a worker sends after a header message, by the same deadline."""
