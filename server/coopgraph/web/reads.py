@@ -9,10 +9,11 @@ always Oxigraph's (in the worker); this module only decodes the serialised answe
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask import current_app
 
+from ..validate import term_json
 from .service import service
 
 T = TypeVar("T")
@@ -33,25 +34,11 @@ def _run(sparql: str, media_type: str) -> bytes:
             closer()
 
 
-def _binding(term: Any) -> Binding:
-    """A SPARQL JSON results term for an rdflib term of :meth:`Executor.select`."""
-    from rdflib import BNode, Literal
-
-    if isinstance(term, Literal):
-        out = {"type": "literal", "value": str(term)}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype is not None:
-            out["datatype"] = str(term.datatype)
-        return out
-    return {"type": "bnode" if isinstance(term, BNode) else "uri", "value": str(term)}
-
-
 def select(sparql: str) -> list[dict[str, Binding]]:
     """The rows of a SELECT query (the executor's read path, :meth:`Executor.select`), as
     SPARQL JSON bindings (unbound variables absent), the shape the page modules read."""
     rows = service().executor.select(sparql, base_iri=current_app.config.get("BASE"))
-    return [{k: _binding(v) for k, v in row.items() if v is not None} for row in rows]
+    return [{k: term_json(v) for k, v in row.items() if v is not None} for row in rows]
 
 
 def construct(sparql: str, media_type: str = "text/turtle") -> bytes:
