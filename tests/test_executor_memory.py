@@ -1,6 +1,6 @@
 """Evaluation in memory: query workers copy a small store into memory, with the same answers.
 
-pyoxigraph evaluates about ten times faster on its in-memory store than on a RocksDB
+pyoxigraph evaluates about eight times faster on its in-memory store than on a RocksDB
 snapshot (measured in docs/benchmarks.md), so each worker copies the snapshot it opened into
 memory in the background (``Limits.memory_quads``). These tests pin what must not change:
 every example query answers the same, writes are seen, and big stores stay on disk.

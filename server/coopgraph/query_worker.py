@@ -105,7 +105,7 @@ SNAPSHOT_DUMP = "coopgraph-quads.nq"
 class Evaluation:
     """The store this worker evaluates queries on.
 
-    Why in memory: pyoxigraph evaluates the same query about ten times faster on its
+    Why in memory: pyoxigraph evaluates the same query about eight times faster on its
     in-memory store than on a RocksDB snapshot (docs/benchmarks.md, "Where evaluation's data
     lives"), and a curated, read-mostly graph is small. So a snapshot is opened read-only
     (serving at once), then copied into memory by a background thread (a dump to a file,

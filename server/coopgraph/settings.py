@@ -276,7 +276,7 @@ SETTINGS: tuple[Setting, ...] = (
             metavar="N", limit="pool_size"),
     Setting("MEMORY_EVALUATION_QUADS", int, 2_000_000,
             "largest store (in quads) that each query worker copies into memory and evaluates "
-            "there, about ten times faster than on disk (docs/benchmarks.md); larger stores, "
+            "there, about eight times faster than on disk (docs/benchmarks.md); larger stores, "
             "or a copy above half the worker's memory limit, are read from disk; 0 = never",
             env="COOPGRAPH_MEMORY_EVALUATION_QUADS", flag="--memory-evaluation-quads",
             commands=("serve",), metavar="QUADS", limit="memory_quads", unit="quads"),
