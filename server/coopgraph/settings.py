@@ -280,6 +280,12 @@ SETTINGS: tuple[Setting, ...] = (
             "or a copy above half the worker's memory limit, are read from disk; 0 = never",
             env="COOPGRAPH_MEMORY_EVALUATION_QUADS", flag="--memory-evaluation-quads",
             commands=("serve",), metavar="QUADS", limit="memory_quads", unit="quads"),
+    Setting("LOOKUP_MAX_ROWS", int, 1000,
+            "lookups bounded by their shape (one triple pattern with a fixed subject, no "
+            "DISTINCT, FILTER or ORDER BY) of at most this many rows are answered in the web "
+            "process, without the round trip to a query worker (limits.md); 0 = never",
+            env="COOPGRAPH_LOOKUP_MAX_ROWS", flag="--lookup-max-rows",
+            commands=("serve",), metavar="ROWS", limit="lookup_max_rows", unit="rows"),
     Setting("CHEAP_QUERY_SLOTS", int, 2,
             "extra query slots only for queries not known to be heavy, so cheap lookups find "
             "room while heavy queries fill the others (see limits.md, fair admission)",

@@ -198,6 +198,17 @@ def _scan(text: str) -> _Scan:
     return _Scan(masked, iris, variables, depth, ambiguous)
 
 
+def significant_tokens(text: str) -> list[tuple[str, str, int]]:
+    """``(kind, text, offset)`` of every token but whitespace and comments, in order.
+
+    The kinds are the groups of the tokenizer above (iri, string, var, bnode, pname, word,
+    other: one character). Used to recognise queries by their shape
+    (:mod:`coopgraph.executor.lookups`); masking is not needed for that.
+    """
+    return [(m.lastgroup or "", m.group(), m.start()) for m in _TOKEN.finditer(text)
+            if m.lastgroup not in ("ws", "comment")]
+
+
 #: Deepest nesting of ``{``, ``(`` and ``[`` (together) a query or update may have.
 #: Oxigraph's parser recurses once per level on the thread's stack: about 3,000 nested ``{``
 #: (or 5,000 ``(``) overflow an 8 MiB stack and kill the process (SIGSEGV). 256 levels parse

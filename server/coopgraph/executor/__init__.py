@@ -60,7 +60,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from coopgraph import sparql_safety
-from coopgraph.executor import reads
+from coopgraph.executor import lookups, reads
 from coopgraph.executor.admission import Admission, Busy, Ticket
 from coopgraph.executor.errors import (
     ExecutorError,
@@ -135,6 +135,11 @@ class Executor:
         if use_processes and not isinstance(store, OxigraphStore):
             raise TypeError("worker processes need an OxigraphStore")
         self._pool = _ProcessPool(store, self.limits) if use_processes else None
+        #: Lookups bounded by their shape are answered on the store, in this process (only
+        #: beside worker processes: the thread path has no worker round trip to save).
+        self._lookups_here = self._pool is not None and isinstance(store, OxigraphStore)
+        #: How many queries were answered that way (diagnostics, tests).
+        self.lookups_answered = 0
         # An executor that is dropped without close() (a test, a crashed app factory) still
         # stops its workers and removes its snapshots, at collection or at interpreter exit.
         self._finalizer = weakref.finalize(self, self._pool.close) if self._pool else None
@@ -306,16 +311,19 @@ class Executor:
             raise ValueError(f"unsupported media type: {media_type}")
         if form is not None and media_type not in FORM_MEDIA_TYPES[form]:
             raise ValueError(f"{media_type} cannot carry the result of a {form} query")
+        union = self.union_default_graph if union_default_graph is None else union_default_graph
+        if (self._lookups_here and self.limits.lookup_max_rows > 0
+                and not default_graphs and not named_graphs):
+            body = self._answer_lookup(query_text, media_type, base_iri, union)
+            if body is not None:
+                return lookups.Answered(body)
         request = {
             "op": "query",
             "text": query_text,
             "media_type": media_type,
             "max_result_bytes": self.limits.max_result_bytes,
             "dataset": {
-                "union_default_graph": (
-                    self.union_default_graph if union_default_graph is None
-                    else union_default_graph
-                ),
+                "union_default_graph": union,
                 "default_graphs": default_graphs,
                 "named_graphs": named_graphs,
                 "base_iri": base_iri,
@@ -360,6 +368,26 @@ class Executor:
                 raise
             return self._first_message(worker, ticket, None, message, deadline)
         raise AssertionError("unreachable")
+
+    def _answer_lookup(self, text: str, media_type: str, base_iri: str | None,
+                       union: bool) -> bytes | None:
+        """A lookup bounded by its shape, answered here (executor/lookups.py), or None."""
+        lookup = lookups.recognise(text, self.limits.lookup_max_rows)
+        if lookup is None or not isinstance(self.store, OxigraphStore):
+            return None
+        try:
+            # Read at each call, never kept: a closed store must release its files.
+            engine = self.store.engine
+        except AttributeError:  # closed
+            return None
+        body = lookups.answer(
+            engine, text, lookup, media_type, union_default_graph=union,
+            base_iri=base_iri, max_rows=self.limits.lookup_max_rows,
+            max_bytes=self.limits.max_result_bytes)
+        if body is not None:
+            with self._generation_lock:
+                self.lookups_answered += 1
+        return body
 
     def _first_reply(self, worker: _Worker, ticket: Ticket, deadline: float) -> tuple[Any, ...]:
         """The worker's first message; a query in a cheap slot gets ``cheap_lane_s`` for it,

@@ -39,6 +39,9 @@ class Limits:
     parse_check_s: float = 0.5
     #: stores of at most this many quads are evaluated from an in-memory copy in each worker.
     memory_quads: int = settings.default("MEMORY_EVALUATION_QUADS")
+    #: lookups bounded by their shape of at most this many rows are answered in the calling
+    #: process, without a worker (executor/lookups.py); 0 = never.
+    lookup_max_rows: int = settings.default("LOOKUP_MAX_ROWS")
     #: memory (heap) of one worker process; None = unlimited. Past it: MemoryLimitExceeded.
     worker_memory_bytes: int | None = 1024 * 1024 * 1024
     #: deepest nesting of ``{ ( [`` in a text (see sparql_safety.MAX_NESTING); deeper: 400.
@@ -60,8 +63,10 @@ class Limits:
             raise ValueError("max_query_chars and max_result_bytes must be positive")
         if self.max_concurrent < 1 or self.pool_size < 0 or self.queue_wait_s < 0:
             raise ValueError("max_concurrent must be ≥ 1, pool_size and queue_wait_s ≥ 0")
-        if self.cheap_slots < 0 or self.heavy_per_client < 0 or self.memory_quads < 0:
-            raise ValueError("cheap_slots, heavy_per_client and memory_quads must be ≥ 0")
+        if (self.cheap_slots < 0 or self.heavy_per_client < 0 or self.memory_quads < 0
+                or self.lookup_max_rows < 0):
+            raise ValueError(
+                "cheap_slots, heavy_per_client, memory_quads and lookup_max_rows must be ≥ 0")
         if not self.cheap_lane_s > 0 or not self.heavy_after_s > 0:
             raise ValueError("cheap_lane_s and heavy_after_s must be positive")
         # An idle worker already maps ~90 MB of data (interpreter, RocksDB threads' stacks).

@@ -140,6 +140,7 @@ _LIMIT_FIELDS: dict[str, str] = {
     "CHEAP_QUERY_SLOTS": "cheap_slots",
     "HEAVY_QUERIES_PER_CLIENT": "heavy_per_client",
     "MEMORY_EVALUATION_QUADS": "memory_quads",
+    "LOOKUP_MAX_ROWS": "lookup_max_rows",
 }
 
 
