@@ -18,8 +18,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "coopgraph"
 RULES: dict[str, set[str]] = {
     # store/remote.py: the remote engine's answers are read and rewritten by pyoxigraph's
     # parsers and serialisers, so every engine's answer has the embedded store's syntax.
+    # executor/lookups.py: a lookup bounded by its shape is evaluated on the embedded store
+    # in the web process, as a query worker (query_worker.py) evaluates any other.
     "pyoxigraph": {"store/oxigraph.py", "store/remote.py", "query_worker.py", "rdfio.py",
-                   "formats.py", "executor/pool.py", "executor/loads.py"},
+                   "formats.py", "executor/pool.py", "executor/loads.py",
+                   "executor/lookups.py"},
     "owlrl": {"build.py"},
     "flask": {"web/*"},
     "SPARQLWrapper": {"query.py"},  # the remote store speaks HTTP with requests itself
