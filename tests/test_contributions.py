@@ -212,3 +212,28 @@ def test_the_contribute_command(tmp_path):
     assert broken.returncode == 1 and "3 violation(s)" in broken.stdout
     with open_store(store_dir) as s:
         assert [e.id for e in contrib.list_entries(s, BASE)] == [cid]
+
+
+def _register(store, cid: str, date: str, *, checksum: bool = True) -> None:
+    g = contrib.graph_of(cid, BASE)
+    c, p, d, v = contrib.CGC, contrib.PROV, contrib.DCTERMS, contrib.VOID
+    sha = f'<{c}sha256> "{cid}-sum" ;' if checksum else ""
+    store.update(f"""INSERT DATA {{ GRAPH <{contrib.registry_iri(BASE)}> {{
+      <{g}> a <{c}Contribution> ; <{d}identifier> "{cid}" ; <{p}wasAttributedTo> <{g}/who> ;
+        <{p}generatedAtTime> "{date}"^^<http://www.w3.org/2001/XMLSchema#dateTime> ;
+        <{p}hadPrimarySource> <{SOURCE}> ; {sha} <{v}triples> 3 ; <{c}inferredTriples> 1 ;
+        <{c}mediaType> "text/turtle" ; <{c}fileName> "{cid}.ttl" ; <{c}report> "{{}}" .
+      <{g}/who> <http://www.w3.org/2000/01/rdf-schema#label> "Contributor {cid}" }} }}""")
+
+
+def test_the_registry_lists_newest_first_and_leaves_out_incomplete_entries():
+    store = open_store(None)
+    _register(store, "older", "2026-01-02T10:00:00Z")
+    _register(store, "newer", "2026-03-01T09:00:00Z")
+    _register(store, "broken", "2026-06-01T09:00:00Z", checksum=False)
+    entries = contrib.list_entries(store, BASE)
+    assert [e.id for e in entries] == ["newer", "older"]
+    assert entries[0].contributor == "Contributor newer" and entries[0].checksum == "newer-sum"
+    assert entries[0].triples == 3 and entries[0].note is None and entries[0].report == {}
+    assert [e.id for e in contrib.list_entries(store, BASE, "older")] == ["older"]
+    assert contrib.list_entries(store, BASE, "broken") == []
