@@ -40,6 +40,7 @@ from .config import Sources
 from .date_order import date_order_results, python_checkable, without_date_order_query
 from .input_guard import check_input
 from .rdfio import RdfParseError, parse_bytes, parse_union, read_graph, union_graph
+from .shacl_messages import PARAMETER, component_name, describe, param_text, value_shape_of
 from .shacl_parts import validate_in_parts
 from .shape_targets import flatten_property_shapes
 from .validate import (
@@ -294,25 +295,51 @@ _DEFAULT_HINT = ("Voir la règle {shape} dans docs/modelling.md.",
                  "See the rule {shape} in docs/modelling.md.")
 
 
+_SHAPE_HINTS = {
+    "Node": ("Donnez à {path} une valeur {desc}.", "Give {path} a value {desc}."),
+    "Or": ("Donnez à {path} une valeur {desc}.", "Give {path} a value {desc}."),
+    "Xone": ("Donnez à {path} une valeur {desc}.", "Give {path} a value {desc}."),
+    "And": ("Donnez à {path} une valeur {desc}.", "Give {path} a value {desc}."),
+    "Not": ("Donnez à {path} une autre valeur : pas {desc}.",
+            "Give {path} another value: not {desc}."),
+    "MinLength": ("Allongez {value} : au moins {param} caractère(s).",
+                  "Lengthen {value}: at least {param} character(s)."),
+    "MaxLength": ("Raccourcissez {value} : au plus {param} caractère(s).",
+                  "Shorten {value}: at most {param} character(s)."),
+    "NodeKind": ("Remplacez {value} par {param}.", "Replace {value} by {param}."),
+    "In": ("Choisissez une de ces valeurs : {param}.", "Choose one of these values: {param}."),
+}
+
+
 def _hint(r: Result, shapes: Graph, extra: Graph, lang: str) -> str:
+    """How to fix ``r``: the hint the contribution shapes declare for its shape (or for the
+    value shape its ``sh:node`` names), else one composed from the constraint component."""
+    component = component_name(r.constraint_component)
     if r.source_shape is not None:
-        declared = _tagged(extra, r.source_shape, CGCS.hint, lang)
-        if declared:
-            return declared
-    component = str(r.constraint_component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
-    param = ""
+        for holder in [r.source_shape, *value_shape_of(shapes, r.source_shape, component)]:
+            declared = _tagged(extra, holder, CGCS.hint, lang)
+            if declared:
+                return declared
+    param = desc = ""
     if r.source_shape is not None:
         for p in (SH["class"], SH.datatype, SH.pattern):
             v = shapes.value(r.source_shape, p)
             if v is not None:
                 param = short(v) if not isinstance(v, Literal) else str(v)
                 break
+        if component in PARAMETER and not param:
+            param = param_text(shapes, r.source_shape, PARAMETER[component], short, lang)
+        described = value_shape_of(shapes, r.source_shape, component)
+        if component in ("Or", "And", "Xone"):
+            described = [r.source_shape]
+        desc = ", ".join(describe(shapes, s, lang, short) for s in described)
     if component == "Class" and isinstance(r.value, Literal):
         component = "ClassLiteral"
-    fr, en = _HINTS.get(component, _DEFAULT_HINT)
+    fr, en = _HINTS.get(component) or _SHAPE_HINTS.get(component) or _DEFAULT_HINT
+    path = r.path_text or short(r.focus_node)
     return (fr if lang == "fr" else en).format(
-        path=r.path_text or "", focus=short(r.focus_node),
-        value="" if r.value is None else short(r.value), param=param,
+        path=path, focus=short(r.focus_node),
+        value="" if r.value is None else short(r.value), param=param, desc=desc or "?",
         shape=short(r.source_shape) if r.source_shape is not None else component)
 
 
