@@ -42,6 +42,7 @@ from .input_guard import check_input
 from .rdfio import RdfParseError, parse_bytes, parse_union, read_graph, union_graph
 from .shacl_messages import PARAMETER, component_name, describe, param_text, value_shape_of
 from .shacl_parts import validate_in_parts
+from .shape_checks import check_results, without_checked
 from .shape_targets import flatten_property_shapes
 from .validate import (
     SEVERITY_ORDER,
@@ -93,16 +94,15 @@ def contribution_shapes() -> Graph:
 
 @lru_cache(maxsize=1)
 def _pyshacl_shapes() -> Graph:
-    """What pyshacl gets: :func:`contribution_shapes` without the date-order query, which
-    :mod:`coopgraph.date_order` checks once over the whole contribution instead (pyshacl would
-    parse the query again for every resource with an end date). Do not modify."""
+    """What pyshacl gets: :func:`contribution_shapes` without what is checked once over the
+    whole contribution in Python instead: the date-order query (:mod:`coopgraph.date_order`;
+    pyshacl would parse it again for every resource with an end date) and the shapes of
+    :mod:`coopgraph.shape_checks` (nested evaluations per value). Do not modify."""
     shapes = contribution_shapes()
-    if not python_checkable(shapes):
-        return shapes
-    copy = Graph()
-    for triple in shapes:
-        copy.add(triple)
-    return without_date_order_query(copy)
+    copy = without_checked(shapes)
+    if python_checkable(shapes):
+        without_date_order_query(copy)
+    return copy
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,9 +507,9 @@ def default_processes(triples: int) -> int:
 
 def shacl_results(contribution: Graph, context: Graph, lang: str,
                   processes: int | None = None) -> tuple[list[Result], Graph]:
-    """pyshacl's results (and the date order's) on the contribution with what it needs of
-    ``context`` and the ontology, sorted as :func:`coopgraph.validate.validate_graph` sorts;
-    and the data they were found in, without the ontology (for sorting and naming)."""
+    """pyshacl's results (and those of the checks in Python) on the contribution with what it
+    needs of ``context`` and the ontology, sorted as :func:`coopgraph.validate.validate_graph`
+    sorts; and the data they were found in, without the ontology (for sorting and naming)."""
     neighbourhood = _neighbourhood(contribution, context)
     view = ReadOnlyGraphAggregate([contribution, neighbourhood])
     shapes = contribution_shapes()
@@ -517,8 +517,9 @@ def shacl_results(contribution: Graph, context: Graph, lang: str,
         processes = default_processes(len(contribution))
     with _validation_data(contribution, neighbourhood, load_ontology()) as data:
         results = validate_in_parts(data, _pyshacl_shapes(), view, lang, processes)
-        if _pyshacl_shapes() is not shapes:
+        if python_checkable(shapes):
             results += date_order_results(data, shapes, lang, view)
+        results += check_results(data, shapes, lang, view)
     _sort(results, view)
     return results, view
 
