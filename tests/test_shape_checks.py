@@ -18,6 +18,7 @@ from coopgraph.shape_checks import (
     check_results,
     date_shapes,
     fingerprint,
+    node_shapes,
     whole_shapes,
     without_checked,
 )
@@ -67,6 +68,23 @@ SEED = ID["document/seed"]
 OWN = URIRef("https://example.org/own-document")
 SUB_SEED, SEED_KIND = ID["document/sub-seed"], URIRef("https://example.org/SeedKind")
 
+#: Good and bad numbers (schema:value, minValue, maxValue of figures and amounts).
+NUMBERS = [Literal(12), Literal("12.5", datatype=XSD.decimal), Literal("12", datatype=XSD.decimal),
+           Literal("-3", datatype=XSD.integer), Literal("abc", datatype=XSD.integer),
+           Literal("1.0", datatype=XSD.integer), Literal("x", datatype=XSD.decimal),
+           Literal("12", datatype=XSD.string), Literal("douze"), Literal("12", lang="fr"),
+           Literal(1.5e3), Literal(True), Literal("12", datatype=XSD.nonNegativeInteger),
+           URIRef("https://example.org/twelve"), BNode()]
+NUMBER_HOLDERS = [(CG.Figure, SCHEMA.value), (CG.Figure, SCHEMA.minValue),
+                  (CG.Figure, SCHEMA.maxValue), (SCHEMA.MonetaryAmount, SCHEMA.value)]
+
+#: Places for cg:location: territories and venues, typed directly, through a subclass, twice,
+#: not at all, and things that are no resource.
+PLACE_KIND = URIRef("https://example.org/Region")
+PLACES = [ID["territory/typed"], ID["venue/typed"], ID["territory/sub"], ID["place/both"],
+          ID["place/untyped"], ID["place/other"], Literal("Paris"), BNode()]
+LOCATED = [CG.Event, CG.Project, CG.Partnership]
+
 LEVELS = [LEVEL.country, LEVEL.territory, LEVEL.municipality, BNode(),
           Literal("https://w3id.org/coopgraph/id/concept/level/country")]
 
@@ -94,6 +112,29 @@ def grid() -> Graph:
             this = resource("dated")
             for v in values:
                 g.add((this, prop, v))
+    g.add((PLACE_KIND, RDFS.subClassOf, CG.Territory))
+    g.add((ID["territory/typed"], RDF.type, CG.Territory))
+    g.add((ID["venue/typed"], RDF.type, CG.Venue))
+    g.add((ID["territory/sub"], RDF.type, PLACE_KIND))
+    g.add((ID["place/both"], RDF.type, CG.Venue))
+    g.add((ID["place/both"], RDF.type, CG.Territory))
+    g.add((ID["place/other"], RDF.type, CG.Document))
+    g.add((PLACES[-1], RDF.type, CG.Venue))
+    for cls, prop in NUMBER_HOLDERS:
+        # pyshacl stops on a blank node compared with sh:lessThanOrEquals (min and max values)
+        numbers = NUMBERS if prop == SCHEMA.value else NUMBERS[:-1]
+        for values in itertools.chain(([v] for v in numbers), zip(numbers, numbers[2:],
+                                                                   strict=False)):
+            this = resource("figure")
+            g.add((this, RDF.type, cls))
+            for v in values:
+                g.add((this, prop, v))
+    for cls in LOCATED:
+        for values in itertools.chain(([v] for v in PLACES), itertools.combinations(PLACES, 2)):
+            this = resource("located")
+            g.add((this, RDF.type, cls))
+            for v in values:
+                g.add((this, CG.location, v))
     for cls in LABELLED_CLASSES:
         for values in itertools.chain([()], ([v] for v in LABELS),
                                       itertools.combinations(LABELS, 2)):
@@ -140,7 +181,7 @@ def checked(r, shapes: Graph) -> bool:
     """Whether ``r`` is a result of what shape_checks checks."""
     if r.source_shape in whole_shapes(shapes):
         return True
-    return r.source_shape in date_shapes(shapes) and \
+    return r.source_shape in node_shapes(shapes) and \
         r.constraint_component == SH.NodeConstraintComponent
 
 
@@ -158,7 +199,7 @@ def test_python_and_pyshacl_give_the_same_results_on_a_grid_of_good_and_bad_valu
     found = {(r.source_shape, r.constraint_component) for r in by_pyshacl}
     # the grid has results of every kind, and passes too (not everything fails)
     assert found >= {
-        (s, SH.NodeConstraintComponent) for s in date_shapes(shapes)} | {
+        (s, SH.NodeConstraintComponent) for s in node_shapes(shapes)} | {
         (PREF_LABEL_FR, SH.QualifiedMinCountConstraintComponent),
         (PREF_LABEL_FR, SH.QualifiedMaxCountConstraintComponent),
         (SEED_LANGUAGE, SH.OrConstraintComponent), (SEED_LENGTH, SH.OrConstraintComponent),
@@ -175,13 +216,17 @@ def test_python_and_pyshacl_give_the_same_results_on_a_grid_of_good_and_bad_valu
 def test_the_contribution_shapes_leave_these_shapes_to_python() -> None:
     shapes, given = contribution_shapes(), _pyshacl_shapes()
     assert len(date_shapes(shapes)) == 6
+    assert {str(v).rsplit("#", 1)[1] for v in node_shapes(shapes).values()} == {
+        "DateLiteral", "NumberLiteral", "PlaceNode"}
+    assert len(node_shapes(shapes)) == 11
     assert set(whole_shapes(shapes)) == {PREF_LABEL_FR, SEED_LANGUAGE, SEED_LENGTH,
                                          TERRITORY_COUNTRY}
     assert (None, SH.node, DATE_LITERAL) not in given
+    assert not any((s, SH.node, v) in given for s, v in node_shapes(shapes).items())
     for shape in whole_shapes(shapes):
         assert not any(p.startswith(str(SH) + "target") for p in given.predicates(shape))
         assert (shape, SH.message, None) in given  # the rest of the shape stays
-    for shape in date_shapes(shapes):  # their other constraints stay with pyshacl
+    for shape in node_shapes(shapes):  # their other constraints stay with pyshacl
         assert (shape, SH.maxCount, None) in given or (shape, SH.maxCount, None) not in shapes
 
 

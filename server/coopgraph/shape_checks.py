@@ -8,7 +8,8 @@ cgsh:DateLiteral``: an ``sh:or`` of four datatype-and-pattern alternatives, thre
 every valid date), ``cgsh:SeedExcerptLanguageShape`` and ``cgsh:SeedExcerptLengthShape``
 (an ``sh:or`` per piece of evidence), ``cgsh:prefLabel-fr`` (a qualified value shape per
 label) and ``cgsh:TerritoryCountryShape`` (an ``sh:or`` per territory). The same rules are a
-few set operations here.
+few set operations here; so are the other value shapes used through ``sh:node``
+(``cgsh:NumberLiteral``, ``cgsh:PlaceNode``).
 
 The contribution validation (:mod:`coopgraph.contextual`) gives pyshacl the shapes without
 what this module checks (:func:`without_checked`) and adds :func:`check_results`: results
@@ -30,6 +31,8 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
@@ -46,6 +49,11 @@ CGCS = Namespace("https://w3id.org/coopgraph/shapes/contribution#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 
 DATE_LITERAL = CGSH.DateLiteral
+NUMBER_LITERAL = CGSH.NumberLiteral
+PLACE_NODE = CGSH.PlaceNode
+#: Value shapes (``sh:or`` of alternatives made of sh:datatype, sh:pattern and sh:class) whose
+#: ``sh:node`` constraints are checked here.
+VALUE_SHAPES = (DATE_LITERAL, NUMBER_LITERAL, PLACE_NODE)
 PREF_LABEL_FR = CGSH["prefLabel-fr"]
 SEED_LANGUAGE = CGSH.SeedExcerptLanguageShape
 SEED_LENGTH = CGSH.SeedExcerptLengthShape
@@ -59,6 +67,8 @@ _NOT_FINGERPRINTED = {SH.message, SH.severity, RDFS.comment, RDFS.label, CGCS.hi
 #: A test (tests/test_shape_checks.py) says when the shapes no longer match.
 FINGERPRINTS = {
     DATE_LITERAL: "dacb20e44e788e09",
+    NUMBER_LITERAL: "7ab48fc94b0d63de",
+    PLACE_NODE: "711a38cd4d8f700b",
     PREF_LABEL_FR: "59a9396fb87e8bfa",
     SEED_LANGUAGE: "45892f08a2327ac2",
     SEED_LENGTH: "746177e8cb92e8f7",
@@ -101,19 +111,25 @@ def _usable(shapes: Graph, shape: Node, used: set[Node]) -> bool:
     return not any((shape, RDF.type, c) in shapes for c in (RDFS.Class, OWL.Class))
 
 
-def date_shapes(shapes: Graph) -> list[Node]:
-    """The property shapes whose only ``sh:node`` is ``cgsh:DateLiteral``, on a single IRI path,
-    when ``cgsh:DateLiteral`` is the shape translated here."""
-    if fingerprint(shapes, DATE_LITERAL) != FINGERPRINTS[DATE_LITERAL]:
-        return []
+def node_shapes(shapes: Graph) -> dict[Node, Node]:
+    """The property shapes whose only ``sh:node`` is one of :data:`VALUE_SHAPES`, on a single IRI
+    path, when that value shape is the one translated here: shape → value shape."""
     used = shapes_used_whole(shapes)
-    out = []
-    for shape in sorted(set(shapes.subjects(SH.node, DATE_LITERAL)), key=str):
-        paths = list(shapes.objects(shape, SH.path))
-        if (len(list(shapes.objects(shape, SH.node))) == 1 and len(paths) == 1
-                and isinstance(paths[0], URIRef) and _usable(shapes, shape, used)):
-            out.append(shape)
+    out: dict[Node, Node] = {}
+    for value_shape in VALUE_SHAPES:
+        if fingerprint(shapes, value_shape) != FINGERPRINTS[value_shape]:
+            continue
+        for shape in sorted(set(shapes.subjects(SH.node, value_shape)), key=str):
+            paths = list(shapes.objects(shape, SH.path))
+            if (len(list(shapes.objects(shape, SH.node))) == 1 and len(paths) == 1
+                    and isinstance(paths[0], URIRef) and _usable(shapes, shape, used)):
+                out[shape] = value_shape
     return out
+
+
+def date_shapes(shapes: Graph) -> list[Node]:
+    """The shapes of :func:`node_shapes` that use ``cgsh:DateLiteral``."""
+    return [s for s, v in node_shapes(shapes).items() if v == DATE_LITERAL]
 
 
 def whole_shapes(shapes: Graph) -> list[Node]:
@@ -124,16 +140,16 @@ def whole_shapes(shapes: Graph) -> list[Node]:
 
 
 def without_checked(shapes: Graph) -> Graph:
-    """A copy of ``shapes`` without what :func:`check_results` checks: the ``sh:node
-    cgsh:DateLiteral`` of the date shapes (their other constraints stay with pyshacl), and the
-    targets of the shapes checked whole (their triples stay: nothing validates them then)."""
-    dates = date_shapes(shapes)
+    """A copy of ``shapes`` without what :func:`check_results` checks: the ``sh:node`` of
+    :func:`node_shapes` (their other constraints stay with pyshacl), and the targets of the
+    shapes checked whole (their triples stay: nothing validates them then)."""
+    nodes = node_shapes(shapes)
     whole = set(whole_shapes(shapes))
     out = Graph()
     for s, p, o in shapes:
         if s in whole and p in TARGETS:
             continue
-        if p == SH.node and o == DATE_LITERAL and s in dates:
+        if p == SH.node and nodes.get(s) == o:
             continue
         out.add((s, p, o))
     return out
@@ -180,6 +196,10 @@ def _datatype_ok(v: Node, datatype: Node) -> bool:
         return isinstance(v.value, date)
     if datatype == XSD.dateTime:
         return isinstance(v.value, datetime)
+    if datatype == XSD.decimal:
+        return isinstance(v.value, Decimal)
+    if datatype == XSD.integer:
+        return isinstance(v.value, int)
     return True  # gYear, gYearMonth: pyshacl does not check them further
 
 
@@ -191,12 +211,35 @@ def _language_in(v: Node, languages: set[str]) -> bool:
     return tag in languages or tag.split("-")[0] in languages
 
 
-def _instance_of(data: Graph, v: Node, cls: Node) -> bool:
-    """sh:class: ``v`` has a type that is ``cls`` or one of its subclasses."""
-    if isinstance(v, Literal):
+class Lookups:
+    """The data, with what several checks ask again and again remembered."""
+
+    def __init__(self, data: Graph) -> None:
+        self.data = data
+        self._superclasses: dict[Node, set[Node]] = {}
+        self._cites_seed: dict[Node, bool] = {}
+
+    def instance_of(self, v: Node, cls: Node) -> bool:
+        """sh:class: ``v`` has a type that is ``cls`` or one of its subclasses."""
+        if isinstance(v, Literal):
+            return False
+        for t in self.data.objects(v, RDF.type):
+            if t == cls:
+                return True
+            if t not in self._superclasses:
+                self._superclasses[t] = {
+                    c for c in self.data.transitive_objects(t, RDFS.subClassOf) if c is not None}
+            if cls in self._superclasses[t]:
+                return True
         return False
-    return any(t == cls or cls in set(data.transitive_objects(t, RDFS.subClassOf))
-               for t in data.objects(v, RDF.type))
+
+    def cites_seed(self, focus: Node) -> bool:
+        """Whether a prov:entity of ``focus`` is a cg:SourceDocument (the seed-excerpt shapes'
+        first alternative fails)."""
+        if focus not in self._cites_seed:
+            self._cites_seed[focus] = any(self.instance_of(v, CG.SourceDocument)
+                                          for v in set(self.data.objects(focus, PROV.entity)))
+        return self._cites_seed[focus]
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,38 +247,55 @@ def _instance_of(data: Graph, v: Node, cls: Node) -> bool:
 
 
 Finding = tuple[Node, Node | None, Node]  # focus node, value, constraint component
-Check = Callable[[Graph, Graph, Node], Iterator[Finding]]
+Check = Callable[[Lookups, Graph, Node], Iterator[Finding]]
+#: One constraint of an alternative: ("datatype", IRI) | ("pattern", regex) | ("class", IRI).
+Condition = tuple[str, Any]
 
 
-def _date_alternatives(shapes: Graph) -> list[tuple[Node, re.Pattern[str]]]:
-    """cgsh:DateLiteral's alternatives: (datatype, pattern), from the shapes."""
-    out = []
-    for members in shapes.objects(DATE_LITERAL, SH["or"]):
+def _holds(lookups: Lookups, v: Node, condition: Condition) -> bool:
+    kind, param = condition
+    if kind == "datatype":
+        return _datatype_ok(v, param)
+    if kind == "pattern":
+        return _matches(v, param)
+    return lookups.instance_of(v, param)
+
+
+def _alternatives(shapes: Graph, value_shape: Node) -> list[list[Condition]]:
+    """A value shape's ``sh:or`` alternatives, each a list of conditions (all must hold)."""
+    out: list[list[Condition]] = []
+    for members in shapes.objects(value_shape, SH["or"]):
         for alternative in Collection(shapes, members):
-            datatype = shapes.value(alternative, SH.datatype)
-            pattern = shapes.value(alternative, SH.pattern)
-            assert datatype is not None and pattern is not None, "fingerprinted"
-            out.append((datatype, re.compile(str(pattern))))
+            conditions: list[Condition] = []
+            conditions += [("datatype", d) for d in shapes.objects(alternative, SH.datatype)]
+            conditions += [("pattern", re.compile(str(p)))
+                           for p in shapes.objects(alternative, SH.pattern)]
+            conditions += [("class", c) for c in shapes.objects(alternative, SH["class"])]
+            out.append(conditions)
     return out
 
 
-def check_date(data: Graph, shapes: Graph, shape: Node) -> Iterator[Finding]:
-    """``sh:node cgsh:DateLiteral``: each value is a literal of one of the alternatives'
-    datatypes, well formed, matching that alternative's pattern."""
-    alternatives = _date_alternatives(shapes)
+def check_node(lookups: Lookups, shapes: Graph, shape: Node, value_shape: Node
+               ) -> Iterator[Finding]:
+    """``sh:node`` of a value shape (``cgsh:DateLiteral``: a literal of one of the
+    alternatives' datatypes, well formed, matching that alternative's pattern;
+    ``cgsh:NumberLiteral``: a decimal or an integer; ``cgsh:PlaceNode``: a territory or a
+    venue): each value satisfies every condition of at least one alternative."""
+    alternatives = _alternatives(shapes, value_shape)
     path = shapes.value(shape, SH.path)
     ok: dict[Node, bool] = {}
-    for focus in focus_nodes(data, shapes, shape):
-        for v in set(data.objects(focus, path)):
+    for focus in focus_nodes(lookups.data, shapes, shape):
+        for v in set(lookups.data.objects(focus, path)):
             if v not in ok:
-                ok[v] = any(_datatype_ok(v, dt) and _matches(v, pattern)
-                            for dt, pattern in alternatives)
+                ok[v] = any(all(_holds(lookups, v, c) for c in conditions)
+                            for conditions in alternatives)
             if not ok[v]:
                 yield focus, v, SH.NodeConstraintComponent
 
 
-def check_pref_label_fr(data: Graph, shapes: Graph, shape: Node) -> Iterator[Finding]:
+def check_pref_label_fr(lookups: Lookups, shapes: Graph, shape: Node) -> Iterator[Finding]:
     """Exactly one ``skos:prefLabel`` in French (qualified min and max count 1)."""
+    data = lookups.data
     for focus in focus_nodes(data, shapes, shape):
         french = sum(1 for v in set(data.objects(focus, SKOS.prefLabel))
                      if _language_in(v, {"fr"}))
@@ -245,26 +305,22 @@ def check_pref_label_fr(data: Graph, shapes: Graph, shape: Node) -> Iterator[Fin
             yield focus, None, SH.QualifiedMinCountConstraintComponent
 
 
-def _cites_no_seed(data: Graph, focus: Node) -> bool:
-    """The first alternative of the seed-excerpt shapes: no prov:entity is a SourceDocument."""
-    return not any(_instance_of(data, v, CG.SourceDocument)
-                   for v in set(data.objects(focus, PROV.entity)))
-
-
-def check_seed_language(data: Graph, shapes: Graph, shape: Node) -> Iterator[Finding]:
+def check_seed_language(lookups: Lookups, shapes: Graph, shape: Node) -> Iterator[Finding]:
     """Either the evidence cites no source document, or its excerpts are in French."""
+    data = lookups.data
     for focus in focus_nodes(data, shapes, shape):
-        if _cites_no_seed(data, focus):
+        if not lookups.cites_seed(focus):
             continue
         if not all(_language_in(v, {"fr"}) for v in set(data.objects(focus, CG.excerpt))):
             yield focus, focus, SH.OrConstraintComponent
 
 
-def check_seed_length(data: Graph, shapes: Graph, shape: Node) -> Iterator[Finding]:
+def check_seed_length(lookups: Lookups, shapes: Graph, shape: Node) -> Iterator[Finding]:
     """Either the evidence cites no source document, or its excerpts have 600 characters at
     most (a blank node has no length: it fails)."""
+    data = lookups.data
     for focus in focus_nodes(data, shapes, shape):
-        if _cites_no_seed(data, focus):
+        if not lookups.cites_seed(focus):
             continue
         if not all(not isinstance(v, BNode) and len(_string(v)) <= 600
                    for v in set(data.objects(focus, CG.excerpt))):
@@ -275,9 +331,11 @@ _COUNTRY_LEVEL = re.compile("/id/concept/level/country$")
 _TERRITORY_LEVEL = re.compile("/id/concept/level/territory$")
 
 
-def check_territory_country(data: Graph, shapes: Graph, shape: Node) -> Iterator[Finding]:
+def check_territory_country(lookups: Lookups, shapes: Graph, shape: Node
+                            ) -> Iterator[Finding]:
     """A territory states its country, or is a country, or is a top-level territory within
     nothing (each level value matching the pattern, at least one)."""
+    data = lookups.data
     for focus in focus_nodes(data, shapes, shape):
         if any(True for _ in data.objects(focus, CG.country)):
             continue
@@ -303,11 +361,12 @@ WHOLE_CHECKS: dict[Node, Check] = {
 
 
 def _findings(data: Graph, shapes: Graph) -> Iterable[tuple[Node, Finding]]:
-    for shape in date_shapes(shapes):
-        for finding in check_date(data, shapes, shape):
+    lookups = Lookups(data)
+    for shape, value_shape in node_shapes(shapes).items():
+        for finding in check_node(lookups, shapes, shape, value_shape):
             yield shape, finding
     for shape in whole_shapes(shapes):
-        for finding in WHOLE_CHECKS[shape](data, shapes, shape):
+        for finding in WHOLE_CHECKS[shape](lookups, shapes, shape):
             yield shape, finding
 
 
