@@ -267,3 +267,20 @@ def test_the_curated_report_of_a_malformed_date_says_it_once_plainly() -> None:
     starts = [r for r in results if "startDate" in str(r["resultPath"])
               or r["focusNode"]["value"] == "2020-13-45"]
     assert len(starts) == 1 and starts[0]["value"]["value"] == "2020-13-45"
+
+
+#: pyshacl stops (ReportableRuntimeError) on a blank node compared with sh:lessThanOrEquals.
+BLANK_MIN_VALUE = HEAD + """@prefix schema: <http://schema.org/> .
+@prefix figure: <https://w3id.org/coopgraph/id/figure/> .
+figure:x a cg:Figure ; schema:minValue [] ; schema:maxValue 3 .
+"""
+
+
+def test_input_the_validator_cannot_check_is_a_clear_error_not_a_traceback(
+        tmp_path: Path) -> None:
+    bad = tmp_path / "figure.ttl"
+    bad.write_text(BLANK_MIN_VALUE)
+    code, out, err = run([bad], output_format="json", lang="en")
+    assert code == 2 and out == ""
+    assert err.startswith(f"{bad}: cannot be checked: a blank node ([])")
+    assert "Traceback" not in err and "BlankNode" not in err and "sh:" not in err

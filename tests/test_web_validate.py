@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,16 @@ def test_the_html_report_of_malformed_values_has_no_validator_text(server) -> No
         assert not RAW_VALIDATOR_TEXT.search(results), RAW_VALIDATOR_TEXT.search(results)
         assert results.count('<section class="resource">') == 3
         assert "2020-13-45" in results and "beaucoup" in results
+
+
+def test_input_the_validator_cannot_check_is_a_400_with_a_sentence(server) -> None:
+    from test_contextual import BLANK_MIN_VALUE
+
+    r = post(server, BLANK_MIN_VALUE.encode(), "text/turtle", Accept="application/json")
+    assert r.status_code == 400
+    body = r.json()
+    text = json.dumps(body)
+    assert "cannot be checked: a blank node ([])" in text
+    assert "Traceback" not in text and "BlankNode" not in text
+    html = post(server, BLANK_MIN_VALUE.encode(), "text/turtle", Accept="text/html")
+    assert html.status_code == 400 and "cannot be checked" in html.text

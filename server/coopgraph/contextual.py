@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import RDF, SH, XSD
@@ -536,7 +537,10 @@ def validate_contribution(
     context = curated_context() if context is None else context
     graph = contribution.graph
     shapes = contribution_shapes()
-    raw, data = shacl_results(graph, context, lang, processes)
+    try:
+        raw, data = shacl_results(graph, context, lang, processes)
+    except ReportableRuntimeError as exc:
+        raise RdfParseError(contribution.name, _cannot_check(exc)) from None
     described = set(graph.subjects())
     results = [r for r in raw if _relevant(r, graph, described)
                and (r.focus_node, r.result_path) not in contribution.suppressed]
@@ -563,6 +567,16 @@ def validate_contribution(
     conforms = not any(r.severity == "Violation" for r in results)
     return Report(conforms=conforms, results=results, graph=report_graph(results, conforms),
                   lang=lang)
+
+
+def _cannot_check(exc: Exception) -> str:
+    """Why pyshacl stopped on the input, as a sentence for the contributor (its own text names
+    its internals)."""
+    if "BlankNode" in str(exc) and "lessThan" in str(exc):
+        return ("cannot be checked: a blank node ([]) stands where a value is compared with "
+                "another one (schema:minValue or schema:maxValue of a figure, say); write a "
+                "number there")
+    return "cannot be checked: the validator stopped on this input"
 
 
 def _locate(r: Result, contribution: Contribution) -> None:
