@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,141 @@ def test_the_turtle_report_is_a_standard_validation_report(montreuil: dict) -> N
     g = Graph().parse(data=out, format="turtle")
     report = next(g.subjects(RDF.type, SH.ValidationReport))
     assert len(list(g.objects(report, SH.result))) == 3
+
+
+# --------------------------------------------------------------------------------------------
+# Malformed values checked through nested shapes: one sentence of ours each, never pyshacl's
+
+MALFORMED = FIXTURES / "malformed-values.ttl"
+
+#: What pyshacl writes when a shape gives no message (nested results of sh:node, sh:or…).
+RAW_VALIDATOR_TEXT = re.compile(
+    r"must conform|does not conform|Literal\(|Node Literal|Details:|See details"
+    r"|(?<![\w-])sh:[a-zA-Z]|conform to Shape|Value must|Less than \d+ values")
+
+#: The file's four mistakes: (resource, path) → (value, line of the resource).
+MALFORMED_MISTAKES = {
+    (ID + "partnership/montreuil-mopti", "http://schema.org/startDate"): ("2020-13-45", 60),
+    (ID + "partnership/montreuil-mopti", "http://schema.org/endDate"): ("hier", 60),
+    (ID + "territory/mali", "https://w3id.org/coopgraph/ontology#referenceDate"):
+        ("2012-05-17", 47),
+    ("[] cg:population of territory:montreuil", "http://schema.org/value"): ("beaucoup", 36),
+}
+
+
+def _mistake_key(r: dict) -> tuple[str, str]:
+    focus = r["focusNode"]
+    if focus["type"] == "bnode":
+        ref = r["focusReferencedBy"][0]
+        name = ref["predicate"].rsplit("#", 1)[-1]
+        focus_name = f"[] cg:{name} of territory:{ref['subject']['value'].rsplit('/', 1)[-1]}"
+    else:
+        focus_name = focus["value"]
+    return focus_name, r["resultPath"]["value"]
+
+
+def assert_plain_sentences(results: list[dict]) -> None:
+    for r in results:
+        for text in (r["message"], r["hint"], *r["messages"].values()):
+            assert text and not RAW_VALIDATOR_TEXT.search(text), text
+        assert r["message"].endswith(".")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_each_malformed_value_is_one_sentence_with_value_path_hint_and_line(lang: str) -> None:
+    code, out, err = run([MALFORMED], output_format="json", lang=lang)
+    assert code == 1 and err == ""
+    results = json.loads(out)["results"]
+    assert_plain_sentences(results)
+    found = {_mistake_key(r): (r["value"]["value"], r["line"]) for r in results}
+    assert found == MALFORMED_MISTAKES
+    assert len(results) == len(MALFORMED_MISTAKES)  # each mistake once
+    for r in results:
+        assert set(r["messages"]) == {"en", "fr"}
+        assert r["message"] == r["messages"][lang]
+    dates = [r for r in results if r["resultPath"]["value"].endswith("startDate")]
+    assert len(dates) == 1
+    hint = dates[0]["hint"]
+    assert '"2020-05-17"^^xsd:date' in hint and '"2020"^^xsd:gYear' in hint
+    assert ("une date qui existe" if lang == "fr" else "a date that exists") in hint
+
+
+def test_the_text_report_of_malformed_values_has_no_validator_text() -> None:
+    for lang in ("en", "fr"):
+        code, out, _ = run([MALFORMED], output_format="text", lang=lang)
+        assert code == 1
+        body = out.splitlines()[:-1]  # the last line is the verdict ("Does not conform: …")
+        assert len(body) == 3 + 4 * 3  # 3 resources (a head line each), 4 results of 3 lines
+        for line in body:
+            assert not RAW_VALIDATOR_TEXT.search(line), line
+
+
+def test_the_turtle_report_of_malformed_values_carries_our_messages_only() -> None:
+    from rdflib import Graph
+    from rdflib.namespace import RDF, SH
+
+    code, out, _ = run([MALFORMED], output_format="turtle", lang="fr")
+    g = Graph().parse(data=out, format="turtle")
+    results = list(g.subjects(RDF.type, SH.ValidationResult))
+    assert len(results) == 4
+    for message in g.objects(None, SH.resultMessage):
+        assert message.language in ("fr", "en")
+        assert not RAW_VALIDATOR_TEXT.search(str(message)), message
+
+
+def test_the_coopgraph_command_reports_a_malformed_date_without_a_traceback(
+        tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "dates.ttl"
+    bad.write_text(HEAD + """@prefix schema: <http://schema.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix partnership: <https://w3id.org/coopgraph/id/partnership/> .
+partnership:x a cg:Partnership ; skos:prefLabel "X"@fr ;
+    schema:startDate "2017-02-30"^^xsd:date .
+""")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "coopgraph"), "validate", str(bad), "--format",
+         "json", "--lang", "fr"], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "LANG": "C"})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "Failed to convert" not in done.stderr
+    results = json.loads(done.stdout)["results"]
+    assert_plain_sentences(results)
+    dates = [r for r in results if r["resultPath"]["value"] == "http://schema.org/startDate"]
+    assert len(dates) == 1
+    assert dates[0]["value"]["value"] == "2017-02-30"
+    assert dates[0]["line"] == bad.read_text().splitlines().index(
+        'partnership:x a cg:Partnership ; skos:prefLabel "X"@fr ;') + 1
+    assert "xsd:gYear" in dates[0]["hint"]
+
+
+def test_the_curated_report_of_a_malformed_date_says_it_once_plainly() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([MALFORMED], out=out, err=err, curated=True, lang="en", output_format="json")
+    assert code == 1
+    results = json.loads(out.getvalue())["results"]
+    for r in results:
+        assert not RAW_VALIDATOR_TEXT.search(r["message"]), r["message"]
+    starts = [r for r in results if "startDate" in str(r["resultPath"])
+              or r["focusNode"]["value"] == "2020-13-45"]
+    assert len(starts) == 1 and starts[0]["value"]["value"] == "2020-13-45"
+
+
+#: pyshacl stops (ReportableRuntimeError) on a blank node compared with sh:lessThanOrEquals.
+BLANK_MIN_VALUE = HEAD + """@prefix schema: <http://schema.org/> .
+@prefix figure: <https://w3id.org/coopgraph/id/figure/> .
+figure:x a cg:Figure ; schema:minValue [] ; schema:maxValue 3 .
+"""
+
+
+def test_input_the_validator_cannot_check_is_a_clear_error_not_a_traceback(
+        tmp_path: Path) -> None:
+    bad = tmp_path / "figure.ttl"
+    bad.write_text(BLANK_MIN_VALUE)
+    code, out, err = run([bad], output_format="json", lang="en")
+    assert code == 2 and out == ""
+    assert err.startswith(f"{bad}: cannot be checked: a blank node ([])")
+    assert "Traceback" not in err and "BlankNode" not in err and "sh:" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,48 @@ def test_too_large_is_a_413_before_parsing(server) -> None:
 def test_an_unsupported_type_is_a_415(server) -> None:
     r = post(server, b"hello", "application/pdf")
     assert r.status_code == 415
+
+
+MALFORMED = Path(__file__).parent / "fixtures" / "contrib" / "malformed-values.ttl"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_malformed_values_are_one_sentence_each_with_value_path_hint_and_line(
+        server, lang: str) -> None:
+    from test_contextual import MALFORMED_MISTAKES, _mistake_key, assert_plain_sentences
+
+    r = post(server, MALFORMED.read_bytes(), "text/turtle", Accept="application/json",
+             **{"Accept-Language": lang})
+    assert r.status_code == 200 and r.headers["Content-Language"] == lang
+    results = r.json()["results"]
+    assert_plain_sentences(results)
+    assert {_mistake_key(x): (x["value"]["value"], x["line"]) for x in results} == \
+        MALFORMED_MISTAKES
+    assert len(results) == len(MALFORMED_MISTAKES)
+    assert all(x["message"] == x["messages"][lang] for x in results)
+
+
+def test_the_html_report_of_malformed_values_has_no_validator_text(server) -> None:
+    from test_contextual import RAW_VALIDATOR_TEXT
+
+    for lang in ("en", "fr"):
+        r = post(server, MALFORMED.read_bytes(), "text/turtle", Accept="text/html",
+                 **{"Accept-Language": lang})
+        assert r.status_code == 200
+        results = r.text[r.text.index('<section class="resource">'):]
+        assert not RAW_VALIDATOR_TEXT.search(results), RAW_VALIDATOR_TEXT.search(results)
+        assert results.count('<section class="resource">') == 3
+        assert "2020-13-45" in results and "beaucoup" in results
+
+
+def test_input_the_validator_cannot_check_is_a_400_with_a_sentence(server) -> None:
+    from test_contextual import BLANK_MIN_VALUE
+
+    r = post(server, BLANK_MIN_VALUE.encode(), "text/turtle", Accept="application/json")
+    assert r.status_code == 400
+    body = r.json()
+    text = json.dumps(body)
+    assert "cannot be checked: a blank node ([])" in text
+    assert "Traceback" not in text and "BlankNode" not in text
+    html = post(server, BLANK_MIN_VALUE.encode(), "text/turtle", Accept="text/html")
+    assert html.status_code == 400 and "cannot be checked" in html.text

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import RDF, SH, XSD
@@ -40,7 +41,9 @@ from .config import Sources
 from .date_order import date_order_results, python_checkable, without_date_order_query
 from .input_guard import check_input
 from .rdfio import RdfParseError, parse_bytes, parse_union, read_graph, union_graph
+from .shacl_messages import PARAMETER, component_name, describe, param_text, value_shape_of
 from .shacl_parts import validate_in_parts
+from .shape_checks import check_results, without_checked
 from .shape_targets import flatten_property_shapes
 from .validate import (
     SEVERITY_ORDER,
@@ -92,16 +95,15 @@ def contribution_shapes() -> Graph:
 
 @lru_cache(maxsize=1)
 def _pyshacl_shapes() -> Graph:
-    """What pyshacl gets: :func:`contribution_shapes` without the date-order query, which
-    :mod:`coopgraph.date_order` checks once over the whole contribution instead (pyshacl would
-    parse the query again for every resource with an end date). Do not modify."""
+    """What pyshacl gets: :func:`contribution_shapes` without what is checked once over the
+    whole contribution in Python instead: the date-order query (:mod:`coopgraph.date_order`;
+    pyshacl would parse it again for every resource with an end date) and the shapes of
+    :mod:`coopgraph.shape_checks` (nested evaluations per value). Do not modify."""
     shapes = contribution_shapes()
-    if not python_checkable(shapes):
-        return shapes
-    copy = Graph()
-    for triple in shapes:
-        copy.add(triple)
-    return without_date_order_query(copy)
+    copy = without_checked(shapes)
+    if python_checkable(shapes):
+        without_date_order_query(copy)
+    return copy
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,25 +296,51 @@ _DEFAULT_HINT = ("Voir la règle {shape} dans docs/modelling.md.",
                  "See the rule {shape} in docs/modelling.md.")
 
 
+_SHAPE_HINTS = {
+    "Node": ("Donnez à {path} une valeur {desc}.", "Give {path} a value {desc}."),
+    "Or": ("Donnez à {path} une valeur {desc}.", "Give {path} a value {desc}."),
+    "Xone": ("Donnez à {path} une valeur {desc}.", "Give {path} a value {desc}."),
+    "And": ("Donnez à {path} une valeur {desc}.", "Give {path} a value {desc}."),
+    "Not": ("Donnez à {path} une autre valeur : pas {desc}.",
+            "Give {path} another value: not {desc}."),
+    "MinLength": ("Allongez {value} : au moins {param} caractère(s).",
+                  "Lengthen {value}: at least {param} character(s)."),
+    "MaxLength": ("Raccourcissez {value} : au plus {param} caractère(s).",
+                  "Shorten {value}: at most {param} character(s)."),
+    "NodeKind": ("Remplacez {value} par {param}.", "Replace {value} by {param}."),
+    "In": ("Choisissez une de ces valeurs : {param}.", "Choose one of these values: {param}."),
+}
+
+
 def _hint(r: Result, shapes: Graph, extra: Graph, lang: str) -> str:
+    """How to fix ``r``: the hint the contribution shapes declare for its shape (or for the
+    value shape its ``sh:node`` names), else one composed from the constraint component."""
+    component = component_name(r.constraint_component)
     if r.source_shape is not None:
-        declared = _tagged(extra, r.source_shape, CGCS.hint, lang)
-        if declared:
-            return declared
-    component = str(r.constraint_component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
-    param = ""
+        for holder in [r.source_shape, *value_shape_of(shapes, r.source_shape, component)]:
+            declared = _tagged(extra, holder, CGCS.hint, lang)
+            if declared:
+                return declared
+    param = desc = ""
     if r.source_shape is not None:
         for p in (SH["class"], SH.datatype, SH.pattern):
             v = shapes.value(r.source_shape, p)
             if v is not None:
                 param = short(v) if not isinstance(v, Literal) else str(v)
                 break
+        if component in PARAMETER and not param:
+            param = param_text(shapes, r.source_shape, PARAMETER[component], short, lang)
+        described = value_shape_of(shapes, r.source_shape, component)
+        if component in ("Or", "And", "Xone"):
+            described = [r.source_shape]
+        desc = ", ".join(describe(shapes, s, lang, short) for s in described)
     if component == "Class" and isinstance(r.value, Literal):
         component = "ClassLiteral"
-    fr, en = _HINTS.get(component, _DEFAULT_HINT)
+    fr, en = _HINTS.get(component) or _SHAPE_HINTS.get(component) or _DEFAULT_HINT
+    path = r.path_text or short(r.focus_node)
     return (fr if lang == "fr" else en).format(
-        path=r.path_text or "", focus=short(r.focus_node),
-        value="" if r.value is None else short(r.value), param=param,
+        path=path, focus=short(r.focus_node),
+        value="" if r.value is None else short(r.value), param=param, desc=desc or "?",
         shape=short(r.source_shape) if r.source_shape is not None else component)
 
 
@@ -480,9 +508,9 @@ def default_processes(triples: int) -> int:
 
 def shacl_results(contribution: Graph, context: Graph, lang: str,
                   processes: int | None = None) -> tuple[list[Result], Graph]:
-    """pyshacl's results (and the date order's) on the contribution with what it needs of
-    ``context`` and the ontology, sorted as :func:`coopgraph.validate.validate_graph` sorts;
-    and the data they were found in, without the ontology (for sorting and naming)."""
+    """pyshacl's results (and those of the checks in Python) on the contribution with what it
+    needs of ``context`` and the ontology, sorted as :func:`coopgraph.validate.validate_graph`
+    sorts; and the data they were found in, without the ontology (for sorting and naming)."""
     neighbourhood = _neighbourhood(contribution, context)
     view = ReadOnlyGraphAggregate([contribution, neighbourhood])
     shapes = contribution_shapes()
@@ -490,8 +518,9 @@ def shacl_results(contribution: Graph, context: Graph, lang: str,
         processes = default_processes(len(contribution))
     with _validation_data(contribution, neighbourhood, load_ontology()) as data:
         results = validate_in_parts(data, _pyshacl_shapes(), view, lang, processes)
-        if _pyshacl_shapes() is not shapes:
+        if python_checkable(shapes):
             results += date_order_results(data, shapes, lang, view)
+        results += check_results(data, shapes, lang, view)
     _sort(results, view)
     return results, view
 
@@ -508,7 +537,10 @@ def validate_contribution(
     context = curated_context() if context is None else context
     graph = contribution.graph
     shapes = contribution_shapes()
-    raw, data = shacl_results(graph, context, lang, processes)
+    try:
+        raw, data = shacl_results(graph, context, lang, processes)
+    except ReportableRuntimeError as exc:
+        raise RdfParseError(contribution.name, _cannot_check(exc)) from None
     described = set(graph.subjects())
     results = [r for r in raw if _relevant(r, graph, described)
                and (r.focus_node, r.result_path) not in contribution.suppressed]
@@ -535,6 +567,16 @@ def validate_contribution(
     conforms = not any(r.severity == "Violation" for r in results)
     return Report(conforms=conforms, results=results, graph=report_graph(results, conforms),
                   lang=lang)
+
+
+def _cannot_check(exc: Exception) -> str:
+    """Why pyshacl stopped on the input, as a sentence for the contributor (its own text names
+    its internals)."""
+    if "BlankNode" in str(exc) and "lessThan" in str(exc):
+        return ("cannot be checked: a blank node ([]) stands where a value is compared with "
+                "another one (schema:minValue or schema:maxValue of a figure, say); write a "
+                "number there")
+    return "cannot be checked: the validator stopped on this input"
 
 
 def _locate(r: Result, contribution: Contribution) -> None:

@@ -45,6 +45,7 @@ sys.exit(main(glob.glob('data/**/*.ttl', recursive=True)))"
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ from rdflib.term import Node
 from .config import Sources
 from .namespaces import PREFIXES
 from .rdfio import RdfParseError, parse_bytes, parse_file, union_graph
+from .shacl_messages import result_messages
 
 LANGS = ("en", "fr")
 OUTPUT_FORMATS = ("text", "json", "turtle")
@@ -83,6 +85,18 @@ _SHORT: dict[str, str] = {
     "wd": "http://www.wikidata.org/entity/",
 }
 _SHORT_BY_LENGTH = sorted(_SHORT.items(), key=lambda kv: -len(kv[1]))
+
+
+class _IllTypedLiterals(logging.Filter):
+    """Drops rdflib's warning (with a traceback) for a literal whose text does not fit its
+    datatype (``"2020-13-45"^^xsd:date``): the shapes report it (``sh:datatype``) as a
+    sentence with its line; the traceback on stderr only frightened contributors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+logging.getLogger("rdflib.term").addFilter(_IllTypedLiterals())
 
 
 def _rdf_files(folder: Path) -> list[Path]:
@@ -366,28 +380,38 @@ def _pick_message(messages: Iterable[Node], lang: str) -> str:
     return ""
 
 
-def _tagged_messages(results: Graph, node: Node, shapes: Graph) -> list[Literal]:
-    """The result's messages with their language tags.
+def _ours(results: Graph, node: Node, shapes: Graph) -> dict[str, str]:
+    """The messages of one result of pyshacl's report graph (top-level or nested), by
+    language, from the shapes (:mod:`coopgraph.shacl_messages`); written back into the report
+    graph in place of pyshacl's, so that its Turtle carries no validator text either."""
+    focus = results.value(node, SH.focusNode)
+    component = results.value(node, SH.sourceConstraintComponent)
+    assert focus is not None and component is not None, "pyshacl names both in every result"
+    path = results.value(node, SH.resultPath)
+    messages = result_messages(
+        shapes, results.value(node, SH.sourceShape), results.value(node, SH.sourceConstraint),
+        component, focus, None if path is None else _path_text(results, path),
+        results.value(node, SH.value), short)
+    results.remove((node, SH.resultMessage, None))
+    for code, text in messages.items():
+        results.add((node, SH.resultMessage, Literal(text, lang=code or None)))
+    return messages
 
-    pyshacl drops the tags of a SPARQL constraint's messages (it runs them through its
-    templating); the report keeps a copy of the constraint, whose sh:message still has them,
-    so take those and put them back into the report graph too (for ``to_turtle``).
-    """
-    found = [m for m in results.objects(node, SH.resultMessage) if isinstance(m, Literal)]
-    if not found or any(m.language for m in found):
-        return found
-    for holder, graph in ((results.value(node, SH.sourceConstraint), results),
-                          (results.value(node, SH.sourceShape), shapes)):
-        if holder is None:
-            continue
-        tagged = [m for m in graph.objects(holder, SH.message)
-                  if isinstance(m, Literal) and m.language]
-        if tagged:
-            results.remove((node, SH.resultMessage, None))
-            for m in tagged:
-                results.add((node, SH.resultMessage, m))
-            return tagged
-    return found
+
+def top_level_results(results: Graph) -> list[Node]:
+    """The results of the report itself (``sh:result``), not those pyshacl nests under them
+    with ``sh:detail`` (the failures inside an ``sh:node``, ``sh:or``…): the report says
+    each mistake once, by the shape the data broke."""
+    return [r for report in results.subjects(RDF.type, SH.ValidationReport)
+            for r in results.objects(report, SH.result)]
+
+
+def _pick(messages: dict[str, str], lang: str) -> str:
+    """From messages by language: ``lang``'s, else the other language's, else any."""
+    for wanted in (lang, *(other for other in LANGS if other != lang)):
+        if wanted in messages:
+            return messages[wanted]
+    return next(iter(messages.values()), "")
 
 
 def _check_lang(lang: str) -> str:
@@ -482,13 +506,17 @@ def read_results(results_graph: Graph, data_graph: Graph, shapes: Graph,
     literal focus node.
     """
     results: list[Result] = []
-    for node in results_graph.subjects(RDF.type, SH.ValidationResult):
+    top = top_level_results(results_graph)
+    nested = set(results_graph.subjects(RDF.type, SH.ValidationResult)) - set(top)
+    for node in nested:
+        _ours(results_graph, node, shapes)
+    for node in top:
         focus = results_graph.value(node, SH.focusNode)
         component = results_graph.value(node, SH.sourceConstraintComponent)
         assert focus is not None and component is not None, "pyshacl names both in every result"
         path = results_graph.value(node, SH.resultPath)
         severity = SEVERITIES.get(results_graph.value(node, SH.resultSeverity), "Violation")
-        messages = _tagged_messages(results_graph, node, shapes)
+        messages = _ours(results_graph, node, shapes)
         referenced = [] if isinstance(focus, URIRef) else referenced_by(data_graph, focus)
         results.append(
             Result(
@@ -499,11 +527,11 @@ def read_results(results_graph: Graph, data_graph: Graph, shapes: Graph,
                 path_iris=None if path is None else _path_text(
                     results_graph, path, lambda t: f"<{t}>"),
                 value=results_graph.value(node, SH.value),
-                message=_pick_message(messages, lang),
+                message=_pick(messages, lang),
                 source_shape=results_graph.value(node, SH.sourceShape),
                 constraint_component=component,
                 source_constraint=results_graph.value(node, SH.sourceConstraint),
-                messages={m.language or "": str(m) for m in messages},
+                messages=messages,
                 referenced_by=referenced,
             )
         )

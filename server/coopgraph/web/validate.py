@@ -289,5 +289,10 @@ def check() -> Response:
             response = render_page(lang, error=exc.message, status=exc.status)
             return response
         raise
-    report = validate_contribution(contribution, context=graph_context(), lang=lang)
+    try:
+        report = validate_contribution(contribution, context=graph_context(), lang=lang)
+    except RdfParseError as exc:  # readable, but the validator cannot check it
+        if report_type() == "text/html":
+            return render_page(lang, error=str(exc), status=400)
+        raise ApiError(400, str(exc)) from exc
     return respond(report, lang)
