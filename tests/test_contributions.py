@@ -210,6 +210,15 @@ def test_the_contribute_command(tmp_path):
     assert again.returncode == 1 and f"already contributed as {cid}" in again.stderr
     broken = subprocess.run([*cmd, str(BROKEN)], capture_output=True, text=True, timeout=600)
     assert broken.returncode == 1 and "3 violation(s)" in broken.stdout
+    uncheckable = tmp_path / "figure.ttl"  # pyshacl stops on it (tests/test_contextual.py)
+    uncheckable.write_text("@prefix cg: <https://w3id.org/coopgraph/ontology#> .\n"
+                           "@prefix schema: <http://schema.org/> .\n"
+                           "<https://w3id.org/coopgraph/id/figure/x> a cg:Figure ;\n"
+                           "  schema:minValue [] ; schema:maxValue 3 .\n")
+    stopped = subprocess.run([*cmd, str(uncheckable)], capture_output=True, text=True,
+                             timeout=600)
+    assert stopped.returncode == 2 and "cannot be checked" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
     with open_store(store_dir) as s:
         assert [e.id for e in contrib.list_entries(s, BASE)] == [cid]
 

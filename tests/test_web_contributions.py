@@ -90,3 +90,19 @@ def test_contributing_needs_the_admin_token_and_a_source(server) -> None:
     assert contribute(server, FIXED.read_bytes(), auth=False).status_code == 401
     r = contribute(server, FIXED.read_bytes(), source="not a url")
     assert r.status_code == 400 and "source" in r.text
+
+
+#: pyshacl stops on a blank node compared with sh:lessThanOrEquals (tests/test_contextual.py).
+UNCHECKABLE = b"""@prefix cg: <https://w3id.org/coopgraph/ontology#> .
+@prefix schema: <http://schema.org/> .
+@prefix figure: <https://w3id.org/coopgraph/id/figure/> .
+figure:x a cg:Figure ; schema:minValue [] ; schema:maxValue 3 .
+"""
+
+
+def test_a_file_the_validator_cannot_check_is_a_400_and_stores_nothing(server) -> None:
+    before = server.store.count()
+    r = contribute(server, UNCHECKABLE)
+    assert r.status_code == 400
+    assert "cannot be checked: a blank node ([])" in r.text and "Traceback" not in r.text
+    assert server.store.count() == before

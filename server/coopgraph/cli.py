@@ -89,6 +89,9 @@ def cmd_contribute(args: argparse.Namespace) -> int:
             sys.stdout.write(exc.report.to_text())
         print(f"coopgraph contribute: {exc.message}", file=sys.stderr)
         return EXIT_FAILED if exc.status in (409, 422) else EXIT_INPUT
+    except RdfParseError as exc:  # readable, but the validator cannot check it
+        print(f"coopgraph contribute: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     except StoreError as exc:
         print(f"coopgraph contribute: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -15,6 +15,7 @@ import json
 from flask import Blueprint, Response, current_app, g, render_template, request
 
 from .. import contributions as contrib
+from ..rdfio import RdfParseError
 from .auth import require_admin
 from .errors import ApiError
 from .negotiation import FORMATS, RDF_TYPES
@@ -79,6 +80,8 @@ def create() -> Response:
                           "location": f"/contributions/{exc.existing}"}, 409,
                          {"Location": f"/contributions/{exc.existing}"})
         raise ApiError(exc.status, exc.message) from exc
+    except RdfParseError as exc:  # readable, but the validator cannot check it: nothing stored
+        raise ApiError(400, str(exc)) from None
     svc.changed()
     return _json(entry.to_json(with_report=True), 201,
                  {"Location": f"/contributions/{entry.id}"})
