@@ -125,6 +125,24 @@ territory:x a cg:Territory ; skos:prefLabel "X"@fr , "X"@en ;
     assert "cg:Document" in report.violations[0].hint
 
 
+@pytest.mark.parametrize("kind", ["cg:Event", "cg:Participation", "org:Membership",
+                                  "cg:Award", "cg:Figure", "cg:Partnership", "cg:Project"])
+def test_every_kind_of_resource_may_cite_the_contribution_s_own_document(kind: str) -> None:
+    """The five-sources rule is the curated data's: a contributed resource of any kind cites
+    a document the contribution describes (its other rules are not what this checks)."""
+    head = HEAD + "@prefix org: <http://www.w3.org/ns/org#> .\n"
+
+    def source_rules(cited: str) -> list[str]:
+        report = report_of(head + f"<https://example.org/thing> a {kind} ; "
+                                  f"dcterms:source {cited} .\n")
+        return [str(r.source_shape) for r in report.results
+                if str(r.result_path).endswith("/source")]
+
+    assert source_rules("doc:r") == []
+    assert source_rules("<https://example.org/undescribed>") == [
+        "https://w3id.org/coopgraph/shapes/contribution#source-class"]
+
+
 def test_the_curated_mode_keeps_the_five_sources_rule() -> None:
     out, err = io.StringIO(), io.StringIO()
     code = main([MONTREUIL], out=out, err=err, curated=True, lang="en")
