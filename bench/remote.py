@@ -38,10 +38,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
 from coopgraph.config import PROJECT_ROOT
+from coopgraph.store.remote import RemoteStore
 
 from .engines import Engine, free_port, start_oxigraph, start_virtuoso
 from .generate import parse_size, size_label, write_dataset
@@ -59,6 +61,9 @@ class Target:
     url: str
     extra: dict[str, str] = field(default_factory=dict)  # form fields added to each query
     session: requests.Session = field(default_factory=requests.Session)
+    #: Send the engine what coopgraph would (its BASE line, dataset and timeout parameters),
+    #: computed by this store: the engine's share of coopgraph's time, without our layer.
+    as_coopgraph: RemoteStore | None = None
 
 
 @dataclass
@@ -99,10 +104,16 @@ def timed(target: Target, query: Query, timeout: float) -> float | str | None:
     """Seconds for the whole answer; None past the time limit; the status on an error."""
     accept = ("text/turtle" if query.form in ("CONSTRUCT", "DESCRIBE")
               else "application/sparql-results+json")
+    data: Any = {"query": query.text, **target.extra}
+    if target.as_coopgraph is not None:
+        store = target.as_coopgraph
+        text = f"BASE <{store.prefixes[0]}>\n{query.text}"  # the app's BASE line
+        data = store._query_params(text, store._dataset(query.text, True, None, None,
+                                                          store.prefixes[0]))
     started = time.perf_counter()
     try:
-        response = target.session.post(target.url, data={"query": query.text, **target.extra},
-                                       headers={"Accept": accept}, timeout=timeout)
+        response = target.session.post(target.url, data=data, headers={"Accept": accept},
+                                       timeout=timeout)
     except requests.Timeout:
         return None
     elapsed = time.perf_counter() - started
@@ -133,7 +144,17 @@ def start_coopgraph(engine: Engine, timeout: float, *extra: str) -> tuple[
     return process, url
 
 
-def oxigraph_family(data: Path, workdir: Path, timeout: float, union: bool) -> Family:
+def dataset_target(engine: Engine, timeout: float) -> Target:
+    """The engine, sent what coopgraph would send it (dataset, BASE line, timeout)."""
+    from dataclasses import replace
+
+    settings = replace(engine.remote_settings(), timeout_s=timeout)  # type: ignore[type-var]
+    return Target(f"{engine.name} + coopgraph's dataset", engine.query_url,
+                  as_coopgraph=RemoteStore(settings))  # type: ignore[arg-type]
+
+
+def oxigraph_family(data: Path, workdir: Path, timeout: float, union: bool,
+                    with_dataset: bool = False) -> Family:
     """Oxigraph server (and with ``union`` a second one with --union-default-graph), loaded
     with ``data``; coopgraph in front of each."""
     program = str(Path(sys.executable).with_name("oxigraph"))
@@ -148,6 +169,8 @@ def oxigraph_family(data: Path, workdir: Path, timeout: float, union: bool) -> F
     family.engines.append(engine)
     family.targets.append(Target("oxigraph serve", engine.query_url,
                                  {"union-default-graph": ""}))
+    if with_dataset:
+        family.targets.append(dataset_target(engine, timeout))
     process, url = start_coopgraph(engine, timeout)
     family.servers.append(process)
     family.targets.append(Target("coopgraph", url))
@@ -161,7 +184,8 @@ def oxigraph_family(data: Path, workdir: Path, timeout: float, union: bool) -> F
     return family
 
 
-def virtuoso_family(data: Path, workdir: Path, timeout: float) -> Family:
+def virtuoso_family(data: Path, workdir: Path, timeout: float,
+                    with_dataset: bool = False) -> Family:
     """Virtuoso loaded with ``data`` by its bulk loader; coopgraph in front of it."""
     engine = start_virtuoso(workdir / "virtuoso")
     family = Family("virtuoso", [], engines=[engine])
@@ -175,6 +199,8 @@ def virtuoso_family(data: Path, workdir: Path, timeout: float) -> Family:
     if done.returncode != 0:
         raise RuntimeError(f"Virtuoso's bulk load failed: {done.stdout[-500:]!r}")
     family.targets.append(Target("virtuoso", engine.query_url))
+    if with_dataset:
+        family.targets.append(dataset_target(engine, timeout))
     process, url = start_coopgraph(engine, timeout)
     family.servers.append(process)
     family.targets.append(Target("coopgraph", url))
@@ -230,7 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine-union", action="store_true",
                         help="also coopgraph --engine-union on Oxigraph server started with "
                              "--union-default-graph")
+    parser.add_argument("--dataset-target", action="store_true",
+                        help="also each engine alone sent what coopgraph sends it (its dataset "
+                             "parameters): the engine's share of coopgraph's time")
+    parser.add_argument("--kinds", default="example,heavy,light",
+                        help="the kinds of queries to run (comma-separated)")
+    parser.add_argument("--skip", default="",
+                        help="ids of queries not to run (comma-separated), e.g. co-members")
     args = parser.parse_args(argv)
+    kinds = {kind.strip() for kind in args.kinds.split(",")}
+    skipped = {name.strip() for name in args.skip.split(",")}
     engines = [name.strip() for name in args.engines.split(",") if name.strip()]
     unknown = sorted(set(engines) - set(ENGINES))
     if unknown or not engines:
@@ -250,15 +285,17 @@ def main(argv: list[str] | None = None) -> int:
         for name in engines:
             started = time.monotonic()
             if name == "oxigraph":
-                families.append(oxigraph_family(data, workdir, args.timeout, args.engine_union))
+                families.append(oxigraph_family(data, workdir, args.timeout, args.engine_union,
+                                                args.dataset_target))
             else:
-                families.append(virtuoso_family(data, workdir, args.timeout))
+                families.append(virtuoso_family(data, workdir, args.timeout,
+                                                args.dataset_target))
             alone = families[-1].targets[0]
             print(f"{name}: {count_triples(alone)} triples in the engine's default graph, "
                   f"ready in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
         for family in families:
             results[family.engine] = []
-        for query in all_queries():
+        for query in [q for q in all_queries() if q.kind in kinds and q.id not in skipped]:
             times: dict[str, list[float]] = {}
             outcome: dict[str, float | str | None] = {}
             for rep in range(args.reps + 1):  # the first round warms every target up
