@@ -22,7 +22,7 @@ from .store.remote import RemoteSettings, open_remote
 
 #: The settings rows of the remote engine that have a flag (build, query, stats, serve).
 OPTIONS = ("BACKEND", "REMOTE_QUERY_URL", "REMOTE_UPDATE_URL", "REMOTE_GSP_URL",
-           "REMOTE_USER", "REMOTE_AUTH", "REMOTE_ENGINE")
+           "REMOTE_USER", "REMOTE_AUTH", "REMOTE_ENGINE", "REMOTE_ENGINE_UNION")
 
 BACKENDS = ("oxigraph", "sparql")
 
@@ -54,6 +54,7 @@ def settings_from(args: argparse.Namespace, *,
         gsp_url=value("REMOTE_GSP_URL"), user=value("REMOTE_USER"),
         password=settings.resolve("REMOTE_PASSWORD") or None, auth=value("REMOTE_AUTH"),
         engine=value("REMOTE_ENGINE") or "generic",
+        engine_union=bool(getattr(args, settings.setting("REMOTE_ENGINE_UNION").dest, False)),
         timeout_s=timeout_s if timeout_s is not None else settings.default("QUERY_TIMEOUT"),
     )
 

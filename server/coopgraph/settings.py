@@ -228,6 +228,14 @@ SETTINGS: tuple[Setting, ...] = (
             "timeout parameter, Virtuoso's blank node labels)",
             env="COOPGRAPH_ENGINE", flag="--engine", commands=_REMOTE, app=False,
             metavar="NAME"),
+    Setting("REMOTE_ENGINE_UNION", bool, False,
+            "send a query without `FROM`, protocol dataset or the word `GRAPH` with no dataset, "
+            "so that the engine's own union default graph answers it (faster than coopgraph's "
+            "list of graphs): `--engine oxigraph` with Oxigraph server started with "
+            "`--union-default-graph` only; every graph on the engine, not only coopgraph's, "
+            "is then visible to such queries (docs/deployment.md)",
+            env="COOPGRAPH_REMOTE_ENGINE_UNION", flag="--engine-union", commands=_REMOTE,
+            app=False),
     Setting("BASE", str, "https://w3id.org/coopgraph/",
             "the base IRI: names the curated graphs, the VoID dataset and resolves relative "
             "IRIs in queries; the source files always use the default, `build` rewrites it",

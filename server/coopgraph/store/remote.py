@@ -24,6 +24,12 @@ build) are invisible. The list of scoped graphs is cached for ``graphs_ttl_s`` a
 after every write made through this store (other coopgraph servers sharing the engine see a
 new graph within ``graphs_ttl_s``).
 
+**The engine's own union, opt-in** (``engine_union``, ``--engine-union``; Oxigraph server
+started with ``--union-default-graph`` only): an engine evaluates its built-in union faster
+than an explicit list of graphs, so a query without ``FROM``, protocol dataset or the word
+``GRAPH`` is then sent with no dataset at all, and every graph on the engine (not only the
+scoped ones) is visible to it; docs/deployment.md states the price.
+
 Credentials live only in the ``requests`` auth object: :func:`repr` of the store, of its
 settings and every error message name the URLs and the user, never the password or token.
 """
@@ -68,6 +74,9 @@ ENGINES: dict[str, dict[str, Any]] = {
         "timeout_param": None,  # only a server-wide --timeout-s
         # It keeps a list of named graphs (empty ones too): no scan of every quad.
         "graphs_pattern": "GRAPH ?g { }",
+        # `oxigraph serve --union-default-graph`: its default graph is then the union of all
+        # its graphs, which --engine-union uses (faster than a list of graphs).
+        "union_default_graph": True,
     },
     "virtuoso": {
         "timeout_param": ("timeout", 1000),  # milliseconds
@@ -79,8 +88,14 @@ ENGINES: dict[str, dict[str, Any]] = {
         # projection without the pattern's variables, or a pattern without variables, gets
         # a row there too: docs/deployment.md, Virtuoso's deviations.)
         "ask_as_select": True,
+        "why_no_union": "Virtuoso's default graph is every graph it holds, its system graphs "
+                        "included",
     },
-    "fuseki": {"timeout_param": ("timeout", 1)},  # seconds
+    "fuseki": {
+        "timeout_param": ("timeout", 1),  # seconds
+        "why_no_union": "Fuseki's union default graph (tdb2:unionDefaultGraph) is not tested "
+                        "with coopgraph",
+    },
 }
 
 #: A graph that no engine holds: the dataset of a query when no scoped graph exists yet
@@ -156,6 +171,7 @@ class RemoteSettings:
     graph_prefixes: tuple[str, ...] = ()  # default: (config.base_iri(),)
     timeout_s: float = 30.0  # per query (the executor's limit); the engine gets a bit more
     graphs_ttl_s: float = 2.0
+    engine_union: bool = False  # the engine's own union default graph answers (module doc)
 
     def __post_init__(self) -> None:
         for name in ("query_url", "update_url", "gsp_url"):
@@ -173,6 +189,13 @@ class RemoteSettings:
             raise StoreError(f"auth must be one of {', '.join(AUTH_KINDS)}")
         if self.engine not in ENGINES:
             raise StoreError(f"engine must be one of {', '.join(ENGINES)}")
+        if self.engine_union and not ENGINES[self.engine].get("union_default_graph"):
+            raise StoreError(
+                f"--engine-union is refused for --engine {self.engine}: it needs an engine "
+                "whose default graph can be the union of its named graphs (--engine oxigraph, "
+                "Oxigraph server started with --union-default-graph); "
+                + ENGINES[self.engine].get("why_no_union", "this engine's default graph is "
+                                           "unknown to coopgraph"))
         if self.auth == "bearer" and not self.password:
             raise StoreError("bearer auth needs a token (COOPGRAPH_PASSWORD)")
         if self.auth in ("basic", "digest") and not self.user:
@@ -364,9 +387,24 @@ class RemoteStore(Store):
     def _dataset(self, sparql: str, union_default_graph: bool, default_graphs: list[str] | None,
                  named_graphs: list[str] | None, base_iri: str | None) -> dict[str, list[str]]:
         """The protocol's dataset parameters giving the embedded store's answers."""
+        union = self.settings.engine_union
         if not default_graphs and not named_graphs:
-            if _analyse(sparql, base_iri).from_graphs:
+            own = _analyse(sparql, base_iri).from_graphs
+            if own and not union:
                 return {}  # the query's own FROM / FROM NAMED
+            if own:
+                # Oxigraph server started with --union-default-graph ignores a query's FROM
+                # (0.5.13: `SELECT * FROM <g> {...}` ranges over every graph), but honours the
+                # protocol's dataset, which replaces the query's (SPARQL 1.1 Protocol 2.1.4):
+                # the query's own dataset, sent as the protocol's.
+                return {
+                    "default-graph-uri": [r.iri for r in own if r.keyword == "FROM" and r.iri]
+                    or [EMPTY_GRAPH],
+                    "named-graph-uri": [r.iri for r in own if r.keyword == "FROM NAMED"
+                                        and r.iri] or [EMPTY_GRAPH],
+                }
+            if union and union_default_graph and not _GRAPH_KEYWORD.search(sparql):
+                return {}  # the engine's union default graph answers
         scoped = self.named_graphs() or [EMPTY_GRAPH]
         params: dict[str, list[str]] = {}
         if named_graphs:
@@ -375,10 +413,14 @@ class RemoteStore(Store):
             # Only a query that can name a graph needs the list (it costs the engine: on
             # Oxigraph server ~25 % more time on a heavy join); a false match only costs time.
             params["named-graph-uri"] = scoped
+        # A named-graph-uri empties Oxigraph's union default graph, and the server refuses
+        # its union with a list of named graphs: a query that names graphs gets both lists.
         if default_graphs:
             params["default-graph-uri"] = default_graphs
         elif union_default_graph:
             params["default-graph-uri"] = scoped
+        elif union:
+            params["default-graph-uri"] = [EMPTY_GRAPH]  # not the engine's union: empty
         return params
 
     def _query_params(self, text: str, dataset: dict[str, list[str]]) -> list[tuple[str, str]]:
@@ -620,6 +662,23 @@ class RemoteStore(Store):
         fmt = RDF_FORMATS.get(media_type)
         if fmt is None:
             raise StoreError(f"unsupported RDF media type: {media_type}")
+        if graph == "" and self.settings.engine_union:
+            # A query's default graph is the engine's union here; the Graph Store Protocol
+            # still names the engine's own default graph.
+            if not self.settings.gsp_url:
+                raise StoreError("with --engine-union the default graph can only be read "
+                                 "through the Graph Store Protocol: give --gsp-url")
+            response = self._gsp("GET", "", accept=_RDF_ACCEPT, stream=True)
+            self._fail(response, "graph download")
+            media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            rdf_format = ox.RdfFormat.from_media_type(media) if media else None
+            if rdf_format is None:
+                response.close()
+                raise StoreError(f"the Graph Store answered with {media or 'no type'}")
+            response.raw.decode_content = True
+            RemoteQueryResult("graph", ox.parse(response.raw, rdf_format), response).serialize(
+                output, media_type)
+            return
         where = f"GRAPH {_iri(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
         result = self._run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", "CONSTRUCT", {})
         result.serialize(output, media_type)
@@ -656,10 +715,38 @@ def open_remote(settings: RemoteSettings, *, base: str | None = None,
     store = RemoteStore(settings, base=base, read_only=read_only)
     try:
         store.named_graphs()
+        if ENGINES[settings.engine].get("union_default_graph"):
+            _check_default_graph(store)
     except StoreError:
         store.close()
         raise
     return store
+
+
+def _default_graph_is_union(store: RemoteStore) -> bool | None:
+    """Whether the engine's default graph holds the triples of its named graphs (one triple
+    checked, not a scan); None when no named graph holds a triple yet (before a build)."""
+    if not store._run("ASK { GRAPH ?g { ?s ?p ?o } }", "ASK", {}).boolean:
+        return None
+    one = "{ SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1 }"
+    return store._run(f"ASK {{ {one} ?s ?p ?o }}", "ASK", {}).boolean
+
+
+def _check_default_graph(store: RemoteStore) -> None:
+    """Oxigraph server's ``--union-default-graph`` and coopgraph's ``--engine-union`` go
+    together. With the mode on and the engine's union off, every query naming no graph would
+    answer from an empty default graph; with the engine's union on and the mode off, a
+    query's own ``FROM`` would be ignored (Oxigraph server 0.5.13 applies its union over it).
+    Either mismatch is refused when the store opens, saying which option to change."""
+    union = _default_graph_is_union(store)
+    if union is False and store.settings.engine_union:
+        raise StoreError("--engine-union: the engine's default graph is not the union of its "
+                         "named graphs: start Oxigraph server with --union-default-graph, or "
+                         "leave --engine-union off")
+    if union is True and not store.settings.engine_union:
+        raise StoreError("the Oxigraph server was started with --union-default-graph, which "
+                         "makes it ignore a query's FROM: give coopgraph --engine-union "
+                         "(docs/deployment.md), or start the server without that option")
 
 
 def open_for_app(settings: dict[str, Any]) -> RemoteStore:
