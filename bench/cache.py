@@ -35,7 +35,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -45,7 +44,7 @@ import requests
 
 from .generate import parse_size, size_label, write_dataset
 from .queries import all_queries, lookup_query
-from .run import OUT, Server, count_rows, lookup_iris, machine, make_server
+from .run import OUT, Server, count_rows, lookup_iris, machine, start_variants
 
 DEFAULT_QUERIES = "lookup,ex02,funding-sum,ex05,optional-listing,ex10"
 JSON_RESULTS = "application/sparql-results+json"
@@ -150,17 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     workdirs: list[Path] = []
     rows: list[str] = []
     try:
-        for name, engine, extra in (("ours", "ours", []),
-                                    ("ours-nocache", "ours", ["--result-cache-size", "0"]),
-                                    ("oxigraph", "oxigraph", [])):
-            workdir = Path(tempfile.mkdtemp(prefix=f"cache-{name}-", dir=OUT / "work"))
-            workdirs.append(workdir)
-            server = make_server(engine, dataset, workdir, 30.0, extra)
-            server.name = name
-            print(f"{name}: loading and starting", flush=True)
-            server.load()
-            server.start()
-            servers.append(server)
+        start_variants((("ours", "ours", []),
+                        ("ours-nocache", "ours", ["--result-cache-size", "0"]),
+                        ("oxigraph", "oxigraph", [])), dataset, 30.0, servers, workdirs)
         for index, query in enumerate(queries):
             accept = N_TRIPLES if query.form in ("CONSTRUCT", "DESCRIBE") else JSON_RESULTS
             order = servers[index % 3:] + servers[:index % 3]

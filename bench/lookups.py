@@ -25,7 +25,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -37,7 +36,7 @@ import requests
 from .cache import _cell, _dataset, _wrk
 from .generate import parse_size
 from .queries import heavy_queries, lookup_query
-from .run import OUT, Server, lookup_iris, machine, make_server
+from .run import OUT, Server, lookup_iris, machine, start_variants
 
 JSON_RESULTS = "application/sparql-results+json"
 HEAVY = "co-members"
@@ -128,15 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                     ("ours, all through workers", "ours",
                      ["--result-cache-size", "0", "--lookup-max-rows", "0"]),
                     ("oxigraph serve", "oxigraph", []))
-        for name, engine, extra in variants:
-            workdir = Path(tempfile.mkdtemp(prefix="lookups-", dir=OUT / "work"))
-            workdirs.append(workdir)
-            server = make_server(engine, dataset, workdir, 60.0, extra)
-            server.name = name
-            print(f"{name}: loading and starting", flush=True)
-            server.load()
-            server.start()
-            servers.append(server)
+        start_variants(variants, dataset, 60.0, servers, workdirs)
         script = _script(dataset, workdirs[0])
         for server in servers:  # warm-up: the first queries after a start are slower
             _wrk(_base(server), JSON_RESULTS, 4, 3, ["-s", str(script)])

@@ -48,6 +48,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -369,6 +370,24 @@ def make_server(name: str, dataset: Path, workdir: Path, timeout_s: float,
     if name == "rdflib":
         return Rdflib(name, dataset, workdir, timeout_s, path="/", blocking=True)
     raise ValueError(f"unknown engine {name!r} (one of {', '.join(ENGINES)})")
+
+
+def start_variants(variants: Sequence[tuple[str, str, list[str]]], dataset: Path,
+                   timeout_s: float, servers: list[Server], workdirs: list[Path]) -> None:
+    """Load and start each ``(name, engine, extra args)`` on its own copy of ``dataset``.
+
+    The servers and their work folders are appended as they start, so the caller's cleanup
+    (``finally``: stop each server, remove each folder) also covers a start that fails.
+    """
+    for name, engine, extra in variants:
+        workdir = Path(tempfile.mkdtemp(prefix=f"{engine}-", dir=OUT / "work"))
+        workdirs.append(workdir)
+        server = make_server(engine, dataset, workdir, timeout_s, extra)
+        server.name = name
+        print(f"{name}: loading and starting", flush=True)
+        server.load()
+        server.start()
+        servers.append(server)
 
 
 # --------------------------------------------------------------------------- measurements
