@@ -411,6 +411,7 @@ class Options:
     ours_args: list[str]
     keep_data: bool
     oxigraph_timeout: bool = False
+    settle_s: float = 0.0
 
 
 def lookup_iris(dataset: Path, limit: int = 200) -> list[str]:
@@ -519,6 +520,9 @@ def measure_engine(name: str, dataset: Path, size: int, queries: list[Query],
         server.start()
         result.update(load_s=server.load_s, ready_s=server.ready_s)
         print(f"  load {server.load_s:.2f} s, ready after {server.ready_s:.2f} s", flush=True)
+        if opts.settle_s > 0:  # e.g. for query workers to copy the store into memory
+            print(f"  waiting {opts.settle_s:g} s before measuring", flush=True)
+            time.sleep(opts.settle_s)
         result["queries"] = measure_queries(server, queries, opts, timeout)
         lookups = [(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}", accept_for("SELECT"))
                    for iri in iris]
@@ -758,6 +762,9 @@ def parse_args(argv: list[str] | None) -> Options:
     parser.add_argument("--keep-data", action="store_true", help="keep the stores after")
     parser.add_argument("--oxigraph-timeout", action="store_true",
                         help="also pass --timeout-s to oxigraph serve (see Oxigraph.command)")
+    parser.add_argument("--settle", type=float, default=0.0, metavar="S",
+                        help="wait S seconds after each server is ready before measuring "
+                             "(our query workers copy the store into memory meanwhile)")
     args = parser.parse_args(argv)
     engines = [{"rdflib-endpoint": "rdflib"}.get(e.strip(), e.strip())
                for e in args.engines.split(",") if e.strip()]
@@ -774,7 +781,8 @@ def parse_args(argv: list[str] | None) -> Options:
         only=[q for q in args.only.split(",") if q],
         skip=[q for q in args.skip.split(",") if q], heavy=args.heavy,
         ours_args=args.ours_args.split(),
-        keep_data=args.keep_data, oxigraph_timeout=args.oxigraph_timeout)
+        keep_data=args.keep_data, oxigraph_timeout=args.oxigraph_timeout,
+        settle_s=args.settle)
 
 
 def main(argv: list[str] | None = None) -> int:
