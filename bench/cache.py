@@ -44,7 +44,7 @@ import requests
 
 from .generate import parse_size, size_label, write_dataset
 from .queries import all_queries, lookup_query
-from .run import OUT, Server, count_rows, lookup_iris, machine, start_variants
+from .run import OUT, Server, count_rows, lookup_iris, machine, running
 
 DEFAULT_QUERIES = "lookup,ex02,funding-sum,ex05,optional-listing,ex10"
 JSON_RESULTS = "application/sparql-results+json"
@@ -145,13 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     queries = [known[q] for q in args.queries.split(",") if q]
     command = "python -m bench.cache " + " ".join(sys.argv[1:] if argv is None else argv)
     before = os.getloadavg()
-    servers: list[Server] = []
-    workdirs: list[Path] = []
     rows: list[str] = []
-    try:
-        start_variants((("ours", "ours", []),
-                        ("ours-nocache", "ours", ["--result-cache-size", "0"]),
-                        ("oxigraph", "oxigraph", [])), dataset, 30.0, servers, workdirs)
+    variants = (("ours", "ours", []), ("ours-nocache", "ours", ["--result-cache-size", "0"]),
+                ("oxigraph", "oxigraph", []))
+    with running(variants, dataset, 30.0) as servers:
         for index, query in enumerate(queries):
             accept = N_TRIPLES if query.form in ("CONSTRUCT", "DESCRIBE") else JSON_RESULTS
             order = servers[index % 3:] + servers[:index % 3]
@@ -182,11 +179,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"{_cell(results['ours'])} | {_cell(revalidated)} | "
                 f"{_cell(results['ours-nocache'])} | {_cell(results['oxigraph'])} | "
                 f"{'–' if ratio is None else f'{ratio:.2f}×'} |")
-    finally:
-        for server in servers:
-            server.stop()
-        for workdir in workdirs:
-            shutil.rmtree(workdir, ignore_errors=True)
     after = os.getloadavg()
     report = "\n".join([
         f"`{command}`", "", machine(),

@@ -36,7 +36,7 @@ import requests
 from .cache import _cell, _dataset, _wrk
 from .generate import parse_size
 from .queries import heavy_queries, lookup_query
-from .run import OUT, Server, lookup_iris, machine, start_variants
+from .run import OUT, Server, lookup_iris, machine, running
 
 JSON_RESULTS = "application/sparql-results+json"
 HEAVY = "co-members"
@@ -118,17 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     heavy = next(q.text for q in heavy_queries() if q.id == HEAVY)
     command = "python -m bench.lookups " + " ".join(sys.argv[1:] if argv is None else argv)
     before = os.getloadavg()
-    servers: list[Server] = []
-    workdirs: list[Path] = []
     through: dict[str, list[dict[str, Any]]] = {}
     behind: dict[str, dict[str, Any]] = {}
-    try:
-        variants = (("ours", "ours", ["--result-cache-size", "0"]),
-                    ("ours, all through workers", "ours",
-                     ["--result-cache-size", "0", "--lookup-max-rows", "0"]),
-                    ("oxigraph serve", "oxigraph", []))
-        start_variants(variants, dataset, 60.0, servers, workdirs)
-        script = _script(dataset, workdirs[0])
+    variants = (("ours", "ours", ["--result-cache-size", "0"]),
+                ("ours, all through workers", "ours",
+                 ["--result-cache-size", "0", "--lookup-max-rows", "0"]),
+                ("oxigraph serve", "oxigraph", []))
+    with running(variants, dataset, 60.0) as servers:
+        script = _script(dataset, servers[0].workdir)
         for server in servers:  # warm-up: the first queries after a start are slower
             _wrk(_base(server), JSON_RESULTS, 4, 3, ["-s", str(script)])
         for round_ in range(args.rounds):
@@ -141,11 +138,6 @@ def main(argv: list[str] | None = None) -> int:
             behind[server.name] = _behind_heavy(server, script, heavy, args.seconds)
             print(f"  behind {HEAVY}  {server.name:26} {_cell(behind[server.name])} "
                   f"heavy answers {behind[server.name]['heavy']}", flush=True)
-    finally:
-        for server in servers:
-            server.stop()
-        for workdir in workdirs:
-            shutil.rmtree(workdir, ignore_errors=True)
     after = os.getloadavg()
     oxigraph = [r["rps"] or 0 for r in through["oxigraph serve"]]
     lines = [f"`{command}`", "", machine(),

@@ -33,6 +33,7 @@ written to ``bench/out/report-<time>.md``, and the raw numbers to ``results-<tim
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import multiprocessing as mp
@@ -48,7 +49,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -372,22 +373,30 @@ def make_server(name: str, dataset: Path, workdir: Path, timeout_s: float,
     raise ValueError(f"unknown engine {name!r} (one of {', '.join(ENGINES)})")
 
 
-def start_variants(variants: Sequence[tuple[str, str, list[str]]], dataset: Path,
-                   timeout_s: float, servers: list[Server], workdirs: list[Path]) -> None:
-    """Load and start each ``(name, engine, extra args)`` on its own copy of ``dataset``.
-
-    The servers and their work folders are appended as they start, so the caller's cleanup
-    (``finally``: stop each server, remove each folder) also covers a start that fails.
-    """
-    for name, engine, extra in variants:
-        workdir = Path(tempfile.mkdtemp(prefix=f"{engine}-", dir=OUT / "work"))
-        workdirs.append(workdir)
-        server = make_server(engine, dataset, workdir, timeout_s, extra)
-        server.name = name
-        print(f"{name}: loading and starting", flush=True)
-        server.load()
-        server.start()
-        servers.append(server)
+@contextlib.contextmanager
+def running(variants: Sequence[tuple[str, str, list[str]]], dataset: Path,
+            timeout_s: float) -> Iterator[list[Server]]:
+    """Each ``(name, engine, extra args)`` loaded and started on its own copy of ``dataset``;
+    on leaving, every server that started is stopped and every work folder removed (a start
+    that fails included)."""
+    servers: list[Server] = []
+    workdirs: list[Path] = []
+    try:
+        for name, engine, extra in variants:
+            workdir = Path(tempfile.mkdtemp(prefix=f"{engine}-", dir=OUT / "work"))
+            workdirs.append(workdir)
+            server = make_server(engine, dataset, workdir, timeout_s, extra)
+            server.name = name
+            print(f"{name}: loading and starting", flush=True)
+            server.load()
+            server.start()
+            servers.append(server)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+        for workdir in workdirs:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- measurements

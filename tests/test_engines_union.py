@@ -23,13 +23,13 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import BASE, GRAPH, LiveServer, start_server
+import test_engines
+from conftest import GRAPH, LiveServer, start_server
 from engines import Engine, start_oxigraph
 from test_engines import EXAMPLES, canonical
 
 from coopgraph import remote_build
-from coopgraph.build import prepare_graphs
-from coopgraph.config import GRAPH_KINDS, PROJECT_ROOT
+from coopgraph.config import PROJECT_ROOT
 from coopgraph.store import OxigraphStore, StoreError
 from coopgraph.store.remote import RemoteSettings, open_remote
 
@@ -40,18 +40,9 @@ OTHER = "urn:other-application:graph"
 OTHER_TRIPLE = "<urn:other:s> <urn:other:p> 'not coopgraph data'"
 
 
-@pytest.fixture(scope="module")
-def prepared() -> dict[str, Any]:
-    return prepare_graphs(None, BASE, validate=False, progress=lambda _: None, steps=5)
-
-
-@pytest.fixture(scope="module")
-def embedded(prepared: dict[str, Any]) -> Iterator[OxigraphStore]:
-    store = OxigraphStore(None)
-    for kind in GRAPH_KINDS:
-        store.load_graph(GRAPH[kind], prepared[kind])
-    yield store
-    store.close()
+# The same build graphs and embedded store as the other engines' tests (pytest fixtures).
+prepared = test_engines.prepared
+embedded = test_engines.embedded
 
 
 @pytest.fixture(scope="module")
