@@ -14,6 +14,8 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -114,3 +116,56 @@ def test_a_store_larger_than_the_setting_stays_on_disk(tmp_path: Path) -> None:
 def test_the_setting_refuses_negative_values() -> None:
     with pytest.raises(ValueError, match="memory_quads"):
         Limits(memory_quads=-1)
+
+
+def test_workers_on_one_snapshot_share_one_dump(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading RocksDB is most of a copy's cost: workers started together on a snapshot wait
+    for the first one's dump instead of each reading the store again."""
+    import threading
+
+    import pyoxigraph as ox
+
+    from coopgraph import query_worker
+
+    source = ox.Store(str(tmp_path / "store"))
+    source.extend(ox.Quad(ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode(P),
+                          ox.Literal(str(i))) for i in range(2000))
+    source.flush()
+    source.backup(str(tmp_path / "snapshot"))
+    del source
+    dumps: list[str] = []
+
+    class Counted:  # a read-only pyoxigraph store whose dumps are counted
+        def __init__(self, store: ox.Store) -> None:
+            self._store = store
+
+        def __len__(self) -> int:
+            return len(self._store)
+
+        def dump(self, **kwargs: Any) -> None:
+            dumps.append(str(kwargs["output"]))
+            self._store.dump(**kwargs)
+
+    class Store:
+        read_only = staticmethod(lambda path: Counted(ox.Store.read_only(path)))
+
+        def __new__(cls) -> ox.Store:  # type: ignore[misc]
+            return ox.Store()
+
+    monkeypatch.setattr(query_worker, "ox", SimpleNamespace(Store=Store,
+                                                            RdfFormat=ox.RdfFormat))
+    evaluations = [query_worker.Evaluation(memory_quads=10_000) for _ in range(3)]
+    threads = [threading.Thread(target=e.open, args=(str(tmp_path / "snapshot"),))
+               for e in evaluations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    end = time.monotonic() + 30
+    while not all(e.status()["in_memory"] for e in evaluations):
+        assert time.monotonic() < end, [e.status() for e in evaluations]
+        time.sleep(0.05)
+    assert len(dumps) == 1
+    assert all(len(e.store) == 2000 for e in evaluations)
