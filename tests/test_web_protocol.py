@@ -344,7 +344,10 @@ def test_cors_preflight(live_server):
 def test_healthz(live_server):
     r = requests.get(live_server.endpoint("/healthz"), timeout=10)
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "graphs": 3, "triples": live_server.store.count()}
+    body = r.json()
+    assert {k: body[k] for k in ("status", "graphs", "triples")} == {
+        "status": "ok", "graphs": 3, "triples": live_server.store.count()}
+    assert set(body["evaluation"]) == {"in_memory", "on_disk", "busy", "quads"}  # test_web_health
 
 
 def test_healthz_unreadable_store_is_503(make_server, tiny_store):

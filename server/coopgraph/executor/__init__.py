@@ -859,6 +859,11 @@ class Executor:
         store's size), or None without worker processes; see ``Limits.memory_quads``."""
         return None if self._pool is None else self._pool.evaluation_status()
 
+    def evaluation_summary(self) -> dict[str, int] | None:
+        """Counts of idle workers evaluating from memory and from disk, busy workers, and the
+        store's size (``_ProcessPool.evaluation_summary``); None without worker processes."""
+        return None if self._pool is None else self._pool.evaluation_summary()
+
     def close(self) -> None:
         """Stop every worker process and remove the snapshots; the store is not closed."""
         if self._finalizer is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
@@ -14,12 +15,27 @@ log = logging.getLogger("coopgraph.web")
 
 @bp.route("/healthz", methods=["GET", "HEAD"])
 def healthz() -> tuple[Response, int]:
-    """``{status, graphs, triples}``; 503 when the store cannot be read."""
+    """``{status, graphs, triples[, evaluation]}``; 503 when the store cannot be read.
+
+    ``evaluation`` (embedded store only) tells whether the query workers answer from their
+    in-memory copies yet: for a minute after a start on a large store, or after a write, they
+    answer from the snapshot on disk, several times slower (docs/endpoint.md)."""
     try:
-        store = service().store
+        state = service()
+        store = state.store
         graphs = len(store.named_graphs())
         triples = store.count()
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
         log.warning("health check failed: %s", exc)
         return jsonify(status="unavailable", error="the store cannot be read"), 503
-    return jsonify(status="ok", graphs=graphs, triples=triples), 200
+    body: dict[str, Any] = {"status": "ok", "graphs": graphs, "triples": triples}
+    summary = getattr(state.executor, "evaluation_summary", None)
+    if callable(summary):
+        try:
+            evaluation = summary()
+        except Exception as exc:  # noqa: BLE001 - diagnostics never fail the health check
+            log.warning("evaluation summary failed: %s", exc)
+            evaluation = None
+        if evaluation is not None:
+            body["evaluation"] = evaluation
+    return jsonify(body), 200
