@@ -144,5 +144,31 @@ def test_input_the_validator_cannot_check_is_a_400_with_a_sentence(server) -> No
     text = json.dumps(body)
     assert "cannot be checked: a blank node ([])" in text
     assert "Traceback" not in text and "BlankNode" not in text
-    html = post(server, BLANK_MIN_VALUE.encode(), "text/turtle", Accept="text/html")
+    html = post(server, BLANK_MIN_VALUE.encode(), "text/turtle", Accept="text/html",
+                **{"Accept-Language": "en"})
     assert html.status_code == 400 and "cannot be checked" in html.text
+
+
+def test_the_french_page_says_in_french_why_the_input_cannot_be_checked(server) -> None:
+    from test_contextual import BLANK_MIN_VALUE
+
+    for accept in ("text/html", "application/json"):
+        r = post(server, BLANK_MIN_VALUE.encode(), "text/turtle", Accept=accept,
+                 **{"Accept-Language": "fr"})
+        assert r.status_code == 400
+        text = r.text if accept == "text/html" else json.dumps(r.json(), ensure_ascii=False)
+        assert "ne peut pas être vérifié : un nœud anonyme ([])" in text
+        assert "cannot be checked" not in text and "BlankNode" not in text
+
+
+def test_each_page_follows_its_language_s_typography(server) -> None:
+    """English writes "How to fix: …"; French puts a no-break space before the colon."""
+    from test_contextual import BLANK_MIN_VALUE
+
+    pages = {lang: post(server, MALFORMED.read_bytes(), "text/turtle", Accept="text/html",
+                        **{"Accept-Language": lang}).text for lang in ("en", "fr")}
+    assert "How to fix: " in pages["en"] and "How to fix :" not in pages["en"]
+    assert "Comment corriger\u00a0: " in pages["fr"]
+    refused = post(server, BLANK_MIN_VALUE.encode(), "text/turtle", Accept="text/html",
+                   **{"Accept-Language": "en"}).text
+    assert "Cannot read the file: " in refused

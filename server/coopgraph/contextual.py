@@ -540,7 +540,7 @@ def validate_contribution(
     try:
         raw, data = shacl_results(graph, context, lang, processes)
     except ReportableRuntimeError as exc:
-        raise RdfParseError(contribution.name, _cannot_check(exc)) from None
+        raise RdfParseError(contribution.name, _cannot_check(exc, lang)) from None
     described = set(graph.subjects())
     results = [r for r in raw if _relevant(r, graph, described)
                and (r.focus_node, r.result_path) not in contribution.suppressed]
@@ -569,13 +569,19 @@ def validate_contribution(
                   lang=lang)
 
 
-def _cannot_check(exc: Exception) -> str:
-    """Why pyshacl stopped on the input, as a sentence for the contributor (its own text names
-    its internals)."""
+def _cannot_check(exc: Exception, lang: str = "en") -> str:
+    """Why pyshacl stopped on the input, as a sentence for the contributor in the report's
+    language (pyshacl's own text names its internals)."""
     if "BlankNode" in str(exc) and "lessThan" in str(exc):
+        if lang == "fr":
+            return ("ne peut pas être vérifié : un nœud anonyme ([]) se trouve là où une "
+                    "valeur est comparée à une autre (schema:minValue ou schema:maxValue d’un "
+                    "chiffre, par exemple) ; écrivez-y un nombre")
         return ("cannot be checked: a blank node ([]) stands where a value is compared with "
                 "another one (schema:minValue or schema:maxValue of a figure, say); write a "
                 "number there")
+    if lang == "fr":
+        return "ne peut pas être vérifié : le validateur s’est arrêté sur ce fichier"
     return "cannot be checked: the validator stopped on this input"
 
 

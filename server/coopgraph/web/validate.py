@@ -212,6 +212,7 @@ TEXTS = {
                  "file made from the template, and read what to fix. Nothing is stored.",
         "template": "CSV template and documentation", "error": "Cannot read the file",
         "other": "Français", "other_lang": "fr", "results": "problem(s)",
+        "colon": ": ",
     },
     "fr": {
         "title": "Vérifier une contribution", "file": "Fichier", "or_paste": "ou collez-le ici",
@@ -224,6 +225,7 @@ TEXTS = {
                  "enregistré.",
         "template": "Modèle CSV et documentation", "error": "Fichier illisible",
         "other": "English", "other_lang": "en", "results": "problème(s)",
+        "colon": "\u00a0: ",  # French typography: a no-break space before the colon
     },
 }
 
