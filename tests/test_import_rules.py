@@ -22,7 +22,7 @@ RULES: dict[str, set[str]] = {
     # in the web process, as a query worker (query_worker.py) evaluates any other.
     "pyoxigraph": {"store/oxigraph.py", "store/remote.py", "query_worker.py", "rdfio.py",
                    "formats.py", "executor/pool.py", "executor/loads.py",
-                   "executor/lookups.py"},
+                   "executor/lookups.py", "quads_cache.py"},
     "owlrl": {"build.py"},
     "flask": {"web/*"},
     "SPARQLWrapper": {"query.py"},  # the remote store speaks HTTP with requests itself

@@ -26,7 +26,7 @@ import owlrl
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from . import builds, config
+from . import builds, config, quads_cache
 from .config import CANONICAL_BASE, Sources
 from .contributions import carry_over
 from .dates import date_bounds
@@ -230,6 +230,8 @@ def _build(
             store.optimize()
         finally:
             store.close()
+        # The N-Quads copy the query workers load into memory instead of reading RocksDB.
+        quads_cache.write_for(new_dir)
     except BaseException:
         shutil.rmtree(new_dir, ignore_errors=True)
         raise

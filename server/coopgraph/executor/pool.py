@@ -211,6 +211,7 @@ class _ProcessPool:
                         "1" if self._isolate else "0",
                         str(self._limits.worker_memory_bytes or 0),
                         str(self._limits.memory_quads),
+                        "" if self._store.path is None else str(self._store.path),
                     ],
                     pass_fds=[child_sock.fileno()],
                     stdin=subprocess.DEVNULL,
