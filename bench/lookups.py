@@ -5,8 +5,9 @@
 Three servers at once, each on its own copy of the generated data (loaded as in
 :mod:`bench.run`), on free 127.0.0.1 ports, with the result cache off so that every request
 is evaluated: ``coopgraph serve`` as shipped (lookups bounded by their shape answered in the
-web process, ``LOOKUP_MAX_ROWS`` 1,000), the same with ``--lookup-max-rows 0`` (every query
-through a worker), and ``oxigraph serve --union-default-graph``.
+web process, ``LOOKUP_MAX_ROWS`` 1,000), the same with other options (``--second``; by
+default ``--lookup-max-rows 0``: every query through a worker), and
+``oxigraph serve --union-default-graph``.
 
 1. **Throughput**: wrk (4 connections, keep-alive) sends ``SELECT ?p ?o WHERE { <iri> ?p ?o }``
    for a different IRI at every request (a Lua script cycles through the dataset's IRIs),
@@ -109,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="100k")
     parser.add_argument("--seconds", type=float, default=8.0, help="per wrk run")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--second", default="--lookup-max-rows 0",
+                        help="the serve options of the second coopgraph server, beside the "
+                             "one as shipped (default: every query through a worker)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("needs wrk (apt-get install wrk)", file=sys.stderr)
@@ -120,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     before = os.getloadavg()
     through: dict[str, list[dict[str, Any]]] = {}
     behind: dict[str, dict[str, Any]] = {}
+    second = ("ours, all through workers" if args.second == "--lookup-max-rows 0"
+              else f"ours, {args.second}")
     variants = (("ours", "ours", ["--result-cache-size", "0"]),
-                ("ours, all through workers", "ours",
-                 ["--result-cache-size", "0", "--lookup-max-rows", "0"]),
+                (second, "ours", ["--result-cache-size", "0", *args.second.split()]),
                 ("oxigraph serve", "oxigraph", []))
     with running(variants, dataset, 60.0) as servers:
         script = _script(dataset, servers[0].workdir)

@@ -230,8 +230,13 @@ def _build(
             store.optimize()
         finally:
             store.close()
-        # The N-Quads copy the query workers load into memory instead of reading RocksDB.
-        quads_cache.write_for(new_dir)
+        # The N-Quads copy the query workers load into memory instead of reading RocksDB
+        # (quads_cache.py); without it they read the store, more slowly: not a failed build.
+        progress("      keeping an N-Quads copy of it for the query workers")
+        try:
+            quads_cache.write_for(new_dir)
+        except (OSError, RuntimeError) as exc:
+            progress(f"      warning: no N-Quads copy kept ({exc}); workers read the store")
     except BaseException:
         shutil.rmtree(new_dir, ignore_errors=True)
         raise

@@ -144,7 +144,8 @@ class Evaluation:
         # At low priority (Linux: niceness is per thread): the copy must not slow the queries
         # this worker answers from disk meanwhile.
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+            own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(10, min(19, own + 5)))
         quads = len(disk)
         limit = _memory_limit()
         with self._lock:
@@ -343,7 +344,7 @@ def _serve_to_ntriples(conn: Connection, request: dict[str, Any]) -> None:
 def main() -> None:
     """``python -c`` entry: ``argv`` = socket fd, snapshot path, isolate flag, memory bytes,
     largest store (quads) evaluated in memory, the store's directory ("" if none: where a
-    copy of the snapshot's quads may be kept, quads_cache.py).
+    copy of the snapshot's quads may be kept, quads_cache.py), the worker's niceness.
 
     A fresh interpreter (not ``multiprocessing``'s spawn, which re-imports the parent's
     ``__main__`` and breaks under scripts and servers) that never shared the store's handles.
@@ -356,7 +357,27 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     memory_quads = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     cache_dir = sys.argv[6] if len(sys.argv) > 6 else ""
+    _lower_priority(int(sys.argv[7]) if len(sys.argv) > 7 else 0)
     _worker_main(Connection(int(fd)), snapshot, isolate, memory_quads, cache_dir)
+
+
+def _lower_priority(nice: int) -> None:
+    """Run this worker ``nice`` steps below the web process (``Limits.worker_nice``).
+
+    Why: lookups are answered by the web process itself (executor/lookups.py); while heavy
+    queries keep both cores busy, a lookup must not wait for its turn behind them. Linux
+    schedules by *autogroup* first (one per session, and each worker has a session of its
+    own, ``start_new_session``), so a worker's own niceness alone changes nothing against
+    the web process (measured: no change at niceness 5): the niceness of its autogroup is set
+    too. Called while the process has one thread, so every later thread inherits it. Where
+    either is not allowed, the worker runs at the web process's priority.
+    """
+    if nice <= 0:
+        return
+    with contextlib.suppress(OSError):
+        os.nice(nice)  # relative: a server started with `nice` keeps its workers below it
+    with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as autogroup:
+        autogroup.write(str(nice))
 
 
 def _watch_parent(parent: int) -> None:

@@ -288,6 +288,13 @@ SETTINGS: tuple[Setting, ...] = (
             "or a copy above half the worker's memory limit, are read from disk; 0 = never",
             env="COOPGRAPH_MEMORY_EVALUATION_QUADS", flag="--memory-evaluation-quads",
             commands=("serve",), metavar="QUADS", limit="memory_quads", unit="quads"),
+    Setting("WORKER_NICE", int, 10,
+            "how much lower the query workers' CPU priority is than the web process's (Linux "
+            "niceness, 0-19, of each worker and of its scheduling autogroup): lookups answered "
+            "by the web process then keep their latency while heavy queries fill the cores "
+            "(docs/benchmarks.md); 0 = the same priority",
+            env="COOPGRAPH_WORKER_NICE", flag="--worker-nice", commands=("serve",),
+            metavar="N", limit="worker_nice"),
     Setting("LOOKUP_MAX_ROWS", int, 1000,
             "lookups bounded by their shape (one triple pattern with a fixed subject, no "
             "DISTINCT, FILTER or ORDER BY) of at most this many rows are answered in the web "

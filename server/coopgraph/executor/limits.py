@@ -42,6 +42,8 @@ class Limits:
     #: lookups bounded by their shape of at most this many rows are answered in the calling
     #: process, without a worker (executor/lookups.py); 0 = never.
     lookup_max_rows: int = settings.default("LOOKUP_MAX_ROWS")
+    #: niceness of the worker processes (and of their autogroups), 0-19, above the web's.
+    worker_nice: int = settings.default("WORKER_NICE")
     #: memory (heap) of one worker process; None = unlimited. Past it: MemoryLimitExceeded.
     worker_memory_bytes: int | None = 1024 * 1024 * 1024
     #: deepest nesting of ``{ ( [`` in a text (see sparql_safety.MAX_NESTING); deeper: 400.
@@ -63,6 +65,8 @@ class Limits:
             raise ValueError("max_query_chars and max_result_bytes must be positive")
         if self.max_concurrent < 1 or self.pool_size < 0 or self.queue_wait_s < 0:
             raise ValueError("max_concurrent must be ≥ 1, pool_size and queue_wait_s ≥ 0")
+        if not 0 <= self.worker_nice <= 19:
+            raise ValueError("worker_nice must be between 0 and 19")
         if (self.cheap_slots < 0 or self.heavy_per_client < 0 or self.memory_quads < 0
                 or self.lookup_max_rows < 0):
             raise ValueError(

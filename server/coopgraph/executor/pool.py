@@ -212,6 +212,7 @@ class _ProcessPool:
                         str(self._limits.worker_memory_bytes or 0),
                         str(self._limits.memory_quads),
                         "" if self._store.path is None else str(self._store.path),
+                        str(self._limits.worker_nice),
                     ],
                     pass_fds=[child_sock.fileno()],
                     stdin=subprocess.DEVNULL,

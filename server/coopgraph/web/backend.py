@@ -141,6 +141,7 @@ _LIMIT_FIELDS: dict[str, str] = {
     "HEAVY_QUERIES_PER_CLIENT": "heavy_per_client",
     "MEMORY_EVALUATION_QUADS": "memory_quads",
     "LOOKUP_MAX_ROWS": "lookup_max_rows",
+    "WORKER_NICE": "worker_nice",
 }
 
 
