@@ -22,14 +22,15 @@ AUTOGROUP = Path("/proc/self/autogroup")
 
 
 def worker_pid(ex: Executor) -> int:
+    """A worker that has started (an idle one has said it is ready), not one still starting."""
     b"".join(ex.run_query("ASK {}", media_type="application/sparql-results+json"))
     pool = ex._pool
     assert pool is not None
     end = time.monotonic() + 30
-    while not pool.live_workers():
-        assert time.monotonic() < end, "no worker started"
+    while not pool.idle_workers():
+        assert time.monotonic() < end, "no worker ready"
         time.sleep(0.05)
-    return pool.live_workers()[0].process.pid
+    return pool.idle_workers()[0].process.pid
 
 
 def autogroup_nice(pid: int) -> int | None:
