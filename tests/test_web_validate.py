@@ -171,4 +171,17 @@ def test_each_page_follows_its_language_s_typography(server) -> None:
     assert "Comment corriger\u00a0: " in pages["fr"]
     refused = post(server, BLANK_MIN_VALUE.encode(), "text/turtle", Accept="text/html",
                    **{"Accept-Language": "en"}).text
-    assert "Cannot read the file: " in refused
+    assert "Read, but cannot be checked: " in refused  # not "Cannot read the file"
+    unreadable = post(server, b"@prefix broken", "text/turtle", Accept="text/html",
+                      **{"Accept-Language": "fr"}).text
+    assert "Fichier illisible\u00a0: " in unreadable
+
+
+def test_pasted_text_is_named_in_the_page_s_language(server) -> None:
+    from test_contextual import BLANK_MIN_VALUE
+
+    for lang, name in (("fr", "&lt;texte collé&gt;"), ("en", "&lt;pasted text&gt;")):
+        r = requests.post(server.endpoint("/validate"),
+                          files={"text": (None, BLANK_MIN_VALUE), "syntax": (None, "text/turtle")},
+                          headers={"Accept": "text/html", "Accept-Language": lang}, timeout=120)
+        assert r.status_code == 400 and name in r.text

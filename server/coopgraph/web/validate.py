@@ -111,7 +111,7 @@ def read_submission() -> Submission:
             mt = _media_type(request.form.get("syntax", "text/turtle"))
             if mt is None:
                 raise _unsupported(request.form.get("syntax", ""))
-            name = "<pasted text>"
+            name = "<texte collé>" if request_lang() == "fr" else "<pasted text>"
     else:
         mt = _media_type(request.mimetype)
         if mt is None:
@@ -211,6 +211,7 @@ TEXTS = {
         "intro": "Upload a Turtle, TriG, JSON-LD, RDF/XML, N-Triples or N-Quads file, or a CSV "
                  "file made from the template, and read what to fix. Nothing is stored.",
         "template": "CSV template and documentation", "error": "Cannot read the file",
+        "unchecked": "Read, but cannot be checked",
         "other": "Français", "other_lang": "fr", "results": "problem(s)",
         "colon": ": ",
     },
@@ -224,6 +225,7 @@ TEXTS = {
                  "un CSV fait à partir du modèle, et lisez ce qu'il faut corriger. Rien n'est "
                  "enregistré.",
         "template": "Modèle CSV et documentation", "error": "Fichier illisible",
+        "unchecked": "Fichier lu, mais impossible à vérifier",
         "other": "English", "other_lang": "en", "results": "problème(s)",
         "colon": "\u00a0: ",  # French typography: a no-break space before the colon
     },
@@ -250,10 +252,13 @@ def grouped(report: Report) -> list[dict]:
 
 
 def render_page(lang: str, *, report: Report | None = None, error: str | None = None,
-                status: int = 200, text: str = "", syntax: str = "text/turtle") -> Response:
+                status: int = 200, text: str = "", syntax: str = "text/turtle",
+                unchecked: bool = False) -> Response:
+    """The page; ``error`` under "cannot read the file", or under "read, but cannot be
+    checked" with ``unchecked`` (a file the validator stopped on)."""
     g.lang = lang  # the shared layout's language switch follows this page's language
     html = render_template(
-        "validate.html", v=TEXTS[lang], report=report, error=error,
+        "validate.html", v=TEXTS[lang], report=report, error=error, unchecked=unchecked,
         groups=grouped(report) if report is not None else [], types=SUBMISSION_TYPES,
         text=text, syntax=syntax, max_size=max_size())
     return Response(html, status=status, mimetype="text/html")
@@ -295,6 +300,6 @@ def check() -> Response:
         report = validate_contribution(contribution, context=graph_context(), lang=lang)
     except RdfParseError as exc:  # readable, but the validator cannot check it
         if report_type() == "text/html":
-            return render_page(lang, error=str(exc), status=400)
+            return render_page(lang, error=str(exc), status=400, unchecked=True)
         raise ApiError(400, str(exc)) from exc
     return respond(report, lang)
