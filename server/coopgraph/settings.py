@@ -443,6 +443,8 @@ def _converter(row: Setting) -> Callable[[str], Any]:
 def _help(row: Setting) -> str:
     env = f"; env {row.env}" if row.env else ""
     text = f"{row.description} (setting {row.name}: default {row.default_text()}{env})"
+    if row.type is bool and row.flag and row.flag.startswith("--no-"):
+        text = f"turn off: {text}"  # the flag says the opposite of the description
     return text.replace("`", "").replace("%", "%%")
 
 
