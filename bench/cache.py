@@ -35,7 +35,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ import requests
 
 from .generate import parse_size, size_label, write_dataset
 from .queries import all_queries, lookup_query
-from .run import OUT, Server, count_rows, lookup_iris, machine, running
+from .run import OUT, Server, count_rows, lookup_iris, running, write_report
 
 DEFAULT_QUERIES = "lookup,ex02,funding-sum,ex05,optional-listing,ex10"
 JSON_RESULTS = "application/sparql-results+json"
@@ -179,18 +178,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{_cell(results['ours'])} | {_cell(revalidated)} | "
                 f"{_cell(results['ours-nocache'])} | {_cell(results['oxigraph'])} | "
                 f"{'–' if ratio is None else f'{ratio:.2f}×'} |")
-    after = os.getloadavg()
-    report = "\n".join([
-        f"`{command}`", "", machine(),
-        f"load average before {before[0]:.1f} {before[1]:.1f} {before[2]:.1f}, after "
-        f"{after[0]:.1f} {after[1]:.1f} {after[2]:.1f}", "",
+    write_report("cache", command, before, [
         "| query | rows | ours (cache on) | ours, conditional GET (304) | ours, cache off | "
         "oxigraph serve | ours / oxigraph |",
-        "|---|---|---|---|---|---|---|", *rows, ""])
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (OUT / f"cache-{stamp}.md").write_text(report, encoding="utf-8")
-    print()
-    print(report)
+        "|---|---|---|---|---|---|---|", *rows])
     return 0
 
 

@@ -37,7 +37,7 @@ import requests
 from .cache import _cell, _dataset, _wrk
 from .generate import parse_size
 from .queries import heavy_queries, lookup_query
-from .run import OUT, Server, lookup_iris, machine, running
+from .run import OUT, Server, lookup_iris, running, write_report
 
 JSON_RESULTS = "application/sparql-results+json"
 HEAVY = "co-members"
@@ -143,12 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             behind[server.name] = _behind_heavy(server, script, heavy, args.seconds)
             print(f"  behind {HEAVY}  {server.name:26} {_cell(behind[server.name])} "
                   f"heavy answers {behind[server.name]['heavy']}", flush=True)
-    after = os.getloadavg()
     oxigraph = [r["rps"] or 0 for r in through["oxigraph serve"]]
-    lines = [f"`{command}`", "", machine(),
-             f"load average before {before[0]:.1f} / {before[1]:.1f} / {before[2]:.1f}, "
-             f"after {after[0]:.1f} / {after[1]:.1f} / {after[2]:.1f}", "",
-             "| server | distinct lookups, 4 connections (each round) | / oxigraph serve | "
+    lines = ["| server | distinct lookups, 4 connections (each round) | / oxigraph serve | "
              f"lookups while two clients loop {HEAVY} (2 connections) | {HEAVY} answers |",
              "|---|---|---|---|---|"]
     for name, results in through.items():
@@ -156,10 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                   for r, o in zip(results, oxigraph, strict=False)]
         lines.append(f"| {name} | {'; '.join(_cell(r) for r in results)} | "
                      f"{', '.join(ratios)} | {_cell(behind[name])} | {behind[name]['heavy']} |")
-    report = "\n".join(lines)
-    print(report)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (OUT / f"lookups-{stamp}.md").write_text(report + "\n")
+    write_report("lookups", command, before, lines)
     return 0
 
 

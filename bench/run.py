@@ -705,6 +705,20 @@ def _errors(group: dict[str, Any] | None) -> str:
     return ", ".join(f"{k}: {v}" for k, v in sorted(group["errors"].items())) or "0"
 
 
+def write_report(name: str, command: str, before: tuple[float, ...], lines: list[str]) -> str:
+    """A measurement's Markdown report: the command, the machine, the load average before and
+    now, then ``lines``; printed and written to ``bench/out/<name>-<UTC stamp>.md``."""
+    after = os.getloadavg()
+    report = "\n".join([
+        f"`{command}`", "", machine(),
+        f"load average before {before[0]:.1f} / {before[1]:.1f} / {before[2]:.1f}, "
+        f"after {after[0]:.1f} / {after[1]:.1f} / {after[2]:.1f}", "", *lines])
+    print(report)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    (OUT / f"{name}-{stamp}.md").write_text(report + "\n", encoding="utf-8")
+    return report
+
+
 def machine() -> str:
     """One line about the machine and the versions."""
     import platform

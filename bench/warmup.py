@@ -31,7 +31,7 @@ import requests
 from .cache import _dataset
 from .generate import parse_size
 from .queries import example_queries
-from .run import OUT, Ours, machine, make_server
+from .run import OUT, Ours, make_server, write_report
 
 JSON_RESULTS = "application/sparql-results+json"
 
@@ -123,18 +123,11 @@ def main(argv: list[str] | None = None) -> int:
                         + (", ".join(f"{s:.2f}" for s in r["during"]) or "–") + " | "
                         + (", ".join(f"{s:.2f}" for s in r["memory"]) or "–") + " |")
             print(rows[-1], flush=True)
-    after = os.getloadavg()
-    lines = [f"`{command}`", "", machine(),
-             f"load average before {before[0]:.1f} / {before[1]:.1f} / {before[2]:.1f}, "
-             f"after {after[0]:.1f} / {after[1]:.1f} / {after[2]:.1f}", "",
-             f"| store | load | every warm worker in memory, after the first answer | CPU of "
-             f"the process tree until then | `{args.query}` while copying (s) | "
-             f"`{args.query}` from memory (s) |",
-             "|---|---|---|---|---|---|", *rows]
-    report = "\n".join(lines)
-    print(report)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (OUT / f"warmup-{stamp}.md").write_text(report + "\n")
+    write_report("warmup", command, before, [
+        f"| store | load | every warm worker in memory, after the first answer | CPU of "
+        f"the process tree until then | `{args.query}` while copying (s) | "
+        f"`{args.query}` from memory (s) |",
+        "|---|---|---|---|---|---|", *rows])
     return 0
 
 
