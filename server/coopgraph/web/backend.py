@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+from .. import settings as settings_table
 from ..executor import (
     Executor,
     ExecutorError,
@@ -128,21 +129,9 @@ class ClosingIterator:
                 cleanup()
 
 
-#: web setting → field of the executor's ``Limits``.
+#: web setting → field of the executor's ``Limits``: the ``limit`` column of the settings table.
 _LIMIT_FIELDS: dict[str, str] = {
-    "QUERY_TIMEOUT": "timeout_s",
-    "MAX_QUERY_LENGTH": "max_query_chars",
-    "MAX_RESULT_SIZE": "max_result_bytes",
-    "MAX_CONCURRENT_QUERIES": "max_concurrent",
-    "SERVICE_ALLOWLIST": "service_allowlist",
-    "QUEUE_WAIT": "queue_wait_s",
-    "WORKER_POOL_SIZE": "pool_size",
-    "CHEAP_QUERY_SLOTS": "cheap_slots",
-    "HEAVY_QUERIES_PER_CLIENT": "heavy_per_client",
-    "MEMORY_EVALUATION_QUADS": "memory_quads",
-    "LOOKUP_MAX_ROWS": "lookup_max_rows",
-    "WORKER_NICE": "worker_nice",
-}
+    row.name: row.limit for row in settings_table.SETTINGS if row.limit is not None}
 
 
 def make_limits(settings: dict[str, Any]) -> Limits:
