@@ -338,22 +338,29 @@ class _ProcessPool:
             self._lock.notify_all()
         self._retire(worker)
 
+    def _ask_status(self, worker: _Worker) -> dict[str, Any] | None:
+        """A worker's ``{"in_memory", "quads"}`` (query_worker.Evaluation), or None when it
+        does not answer; the worker is given back (stopped if it did not answer)."""
+        status = None
+        try:
+            worker.conn.send({"op": "status"})
+            if worker.conn.poll(WORKER_START_TIMEOUT_S):
+                kind, answer = worker.conn.recv()
+                if kind == "status":
+                    status = dict(answer)
+        except (EOFError, OSError):
+            pass
+        finally:
+            self.release(worker, healthy=status is not None)
+        return status
+
     def evaluation_status(self) -> dict[str, Any]:
         """Where a worker on the newest snapshot evaluates queries now: ``{"in_memory": bool,
         "quads": int | None}`` (see query_worker.Evaluation); for diagnostics and tests."""
-        worker = self.acquire()
-        healthy = False
-        try:
-            worker.conn.send({"op": "status"})
-            if not worker.conn.poll(WORKER_START_TIMEOUT_S):
-                raise StoreError("a query worker did not answer a status request")
-            kind, status = worker.conn.recv()
-            healthy = kind == "status"
-            return dict(status)
-        except (EOFError, OSError) as exc:
-            raise StoreError(f"a query worker died: {exc}") from exc
-        finally:
-            self.release(worker, healthy=healthy)
+        status = self._ask_status(self.acquire())
+        if status is None:
+            raise StoreError("a query worker did not answer a status request")
+        return status
 
     def evaluation_summary(self) -> dict[str, int]:
         """How the workers evaluate now, without waiting for a busy one or starting one:
@@ -370,20 +377,11 @@ class _ProcessPool:
                 if self._closed or not self._idle:
                     break
                 worker = self._idle.pop(0)  # the longest idle: acquire takes from the end
-            healthy = False
-            try:
-                worker.conn.send({"op": "status"})
-                if worker.conn.poll(WORKER_START_TIMEOUT_S):
-                    kind, status = worker.conn.recv()
-                    healthy = kind == "status"
-                    key = "in_memory" if status["in_memory"] else "on_disk"
-                    summary[key] += 1
-                    if status["quads"] is not None:
-                        summary["quads"] = int(status["quads"])
-            except (EOFError, OSError):
-                pass
-            finally:
-                self.release(worker, healthy=healthy)
+            status = self._ask_status(worker)
+            if status is not None:
+                summary["in_memory" if status["in_memory"] else "on_disk"] += 1
+                if status["quads"] is not None:
+                    summary["quads"] = int(status["quads"])
         return summary
 
     def _maintain(self) -> None:
