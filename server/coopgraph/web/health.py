@@ -29,13 +29,11 @@ def healthz() -> tuple[Response, int]:
         log.warning("health check failed: %s", exc)
         return jsonify(status="unavailable", error="the store cannot be read"), 503
     body: dict[str, Any] = {"status": "ok", "graphs": graphs, "triples": triples}
-    summary = getattr(state.executor, "evaluation_summary", None)
-    if callable(summary):
-        try:
-            evaluation = summary()
-        except Exception as exc:  # noqa: BLE001 - diagnostics never fail the health check
-            log.warning("evaluation summary failed: %s", exc)
-            evaluation = None
-        if evaluation is not None:
-            body["evaluation"] = evaluation
+    try:
+        evaluation = state.executor.evaluation_summary()  # None on a remote engine
+    except Exception as exc:  # noqa: BLE001 - diagnostics never fail the health check
+        log.warning("evaluation summary failed: %s", exc)
+        evaluation = None
+    if evaluation is not None:
+        body["evaluation"] = evaluation
     return jsonify(body), 200
