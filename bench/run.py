@@ -49,7 +49,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -378,10 +378,11 @@ def make_server(name: str, dataset: Path, workdir: Path, timeout_s: float,
 
 @contextlib.contextmanager
 def running(variants: Sequence[tuple[str, str, list[str]]], dataset: Path,
-            timeout_s: float) -> Iterator[list[Server]]:
-    """Each ``(name, engine, extra args)`` loaded and started on its own copy of ``dataset``;
-    on leaving, every server that started is stopped and every work folder removed (a start
-    that fails included)."""
+            timeout_s: float, *, prepare: Callable[[Server], None] | None = None,
+            ) -> Iterator[list[Server]]:
+    """Each ``(name, engine, extra args)`` loaded and started on its own copy of ``dataset``
+    (``prepare`` sees each server before its load); on leaving, every server is stopped and
+    every work folder removed (a start that fails included)."""
     servers: list[Server] = []
     workdirs: list[Path] = []
     try:
@@ -390,10 +391,12 @@ def running(variants: Sequence[tuple[str, str, list[str]]], dataset: Path,
             workdirs.append(workdir)
             server = make_server(engine, dataset, workdir, timeout_s, extra)
             server.name = name
+            if prepare is not None:
+                prepare(server)
+            servers.append(server)  # stopped on leaving even if its start fails half-way
             print(f"{name}: loading and starting", flush=True)
             server.load()
             server.start()
-            servers.append(server)
         yield servers
     finally:
         for server in servers:

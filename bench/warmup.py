@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -31,7 +29,7 @@ import requests
 from .cache import _dataset
 from .generate import parse_size
 from .queries import example_queries
-from .run import OUT, Ours, make_server, write_report
+from .run import OUT, Ours, Server, running, write_report
 
 JSON_RESULTS = "application/sparql-results+json"
 
@@ -50,18 +48,17 @@ def _tree_cpu(pid: int) -> float:
 
 
 def _measure(dataset: Path, text: str, args: argparse.Namespace,
-             keep_copy: bool) -> dict[str, Any]:
+             label: str, keep_copy: bool) -> dict[str, Any]:
     """Load, start and watch one server until its warm workers are in memory (bounded)."""
-    workdir = Path(tempfile.mkdtemp(prefix="warmup-", dir=OUT / "work"))
-    server = make_server("ours", dataset, workdir, 120.0,
-                         ["--worker-pool-size", str(args.pool)])
-    assert isinstance(server, Ours)
-    server.keep_copy = keep_copy
+
+    def prepare(server: Server) -> None:
+        assert isinstance(server, Ours)
+        server.keep_copy = keep_copy
+
     samples: list[tuple[float, str]] = []  # (seconds, where)
     result: dict[str, Any] = {"warm_s": None, "cpu_s": 0.0, "state": {}}
-    try:
-        server.load()
-        server.start()
+    variant = (label, "ours", ["--worker-pool-size", str(args.pool)])
+    with running([variant], dataset, 120.0, prepare=prepare) as (server,):
         assert server.proc is not None
         cpu_at_ready = _tree_cpu(server.proc.pid)
         ready = time.monotonic()
@@ -86,9 +83,6 @@ def _measure(dataset: Path, text: str, args: argparse.Namespace,
                 next_ask = time.monotonic() + args.every
                 after_warm += where == "memory"
             time.sleep(0.2)
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
     result["load_s"] = server.load_s
     result["during"] = [s for s, where in samples if where == "copying"]
     result["memory"] = [s for s, where in samples if where == "memory"]
@@ -115,8 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.rounds):
         for label, keep_copy in (("copy kept by the load (as `coopgraph build`)", True),
                                  ("no copy kept (`bench.load --no-copy`)", False)):
-            print(f"{label}: loading and starting", flush=True)
-            r = _measure(dataset, text, args, keep_copy)
+            r = _measure(dataset, text, args, label, keep_copy)
             warm = (f"{r['warm_s']:.1f} s" if r["warm_s"] is not None
                     else f"not within {args.limit:.0f} s ({r['state']})")
             rows.append(f"| {label} | {r['load_s']:.1f} s | {warm} | {r['cpu_s']:.1f} s | "
