@@ -347,7 +347,8 @@ def test_healthz(live_server):
     body = r.json()
     assert {k: body[k] for k in ("status", "graphs", "triples")} == {
         "status": "ok", "graphs": 3, "triples": live_server.store.count()}
-    assert set(body["evaluation"]) == {"in_memory", "on_disk", "busy", "quads"}  # test_web_health
+    assert set(body["evaluation"]) == {  # tests/test_web_health.py
+        "in_memory", "on_disk", "busy", "starting", "quads"}
 
 
 def test_healthz_unreadable_store_is_503(make_server, tiny_store):

@@ -100,7 +100,8 @@ class _ProcessPool:
         self._snapshot_lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._live: set[_Worker] = set()  # every worker not yet retired, idle or busy
-        self._starting = 0
+        self._starting = 0  # top-ups under way (counted before their process exists)
+        self._spawning: set[_Worker] = set()  # live workers not yet ready
         self.spawned = 0  # processes started so far (diagnostics, tests)
         self._snapshots: dict[int, _Snapshot] = {}
         self._generation = 0
@@ -225,6 +226,7 @@ class _ProcessPool:
             worker = _Worker(process, parent_conn, generation)
             with self._lock:
                 self._live.add(worker)  # from now on close() kills it, even while starting
+                self._spawning.add(worker)
             if not parent_conn.poll(WORKER_START_TIMEOUT_S):
                 raise StoreError("a query worker did not start in time")
             try:
@@ -245,6 +247,10 @@ class _ProcessPool:
                     snap.workers -= 1
                 self._drop_snapshot_if_unused(generation)
             raise
+        finally:
+            if worker is not None:
+                with self._lock:
+                    self._spawning.discard(worker)
 
     def _retire(self, worker: _Worker) -> None:
         """Stop a worker for good and reap it (no zombie)."""
@@ -256,6 +262,7 @@ class _ProcessPool:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(5)  # reaps it: no zombie
         with self._lock:
+            self._spawning.discard(worker)
             if worker in self._live:
                 self._live.discard(worker)
             elif worker.retired:
@@ -364,14 +371,15 @@ class _ProcessPool:
 
     def evaluation_summary(self) -> dict[str, int]:
         """How the workers evaluate now, without waiting for a busy one or starting one:
-        ``{"in_memory", "on_disk", "busy"}`` counts, each idle worker asked in turn (a round
-        trip of well under a millisecond), and ``quads``, the store's size as they count it
+        ``{"in_memory", "on_disk", "busy", "starting"}`` counts, each idle worker asked in turn
+        (a round trip of well under a millisecond), and ``quads``, the store's size as they count it
         (-1 while unknown). For ``/healthz``: after a start or a write, the workers serve from
         the snapshot on disk until their copies are made (seconds to half a minute at 1M)."""
-        summary = {"in_memory": 0, "on_disk": 0, "busy": 0, "quads": -1}
+        summary = {"in_memory": 0, "on_disk": 0, "busy": 0, "starting": 0, "quads": -1}
         with self._lock:
             to_ask = len(self._idle)
-            summary["busy"] = len(self._live) - to_ask
+            summary["starting"] = len(self._spawning)
+            summary["busy"] = len(self._live) - to_ask - len(self._spawning)
         for _ in range(to_ask):
             with self._lock:
                 if self._closed or not self._idle:
