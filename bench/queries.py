@@ -57,14 +57,6 @@ def adapt_example(text: str) -> str:
     # No inferred graph in the benchmark: follow the ontology's class hierarchy instead.
     text = re.sub(r"\?entity a (cg:Actor|cg:Territory)",
                   r"?entity a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* \1", text)
-    # queries/11-provenance.rq binds ?entity with VALUES outside a UNION whose branches use
-    # it; SPARQL evaluates the branches first, where ?entity is unbound, so the file's query
-    # returns every piece of evidence of the graph (106 s at 100k triples in pyoxigraph).
-    # The benchmark runs what it means: the entity written into both branches.
-    values = re.search(r"VALUES \?entity \{ (<[^>]+>) \}", text)
-    if values and "BIND(?entity AS ?fact)" in text:
-        text = text.replace("BIND(?entity AS ?fact)", f"BIND({values.group(1)} AS ?fact)")
-        text = text.replace("?fact ?p ?entity", f"?fact ?p {values.group(1)}")
     return text
 
 
