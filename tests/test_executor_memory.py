@@ -77,7 +77,7 @@ def test_every_example_answers_the_same_from_memory_and_from_disk(
             Executor(curated, limits=Limits(pool_size=1)) as memory:
         status = wait_in_memory(memory)
         assert status["quads"] == curated.count()
-        assert disk.evaluation_status() == {"in_memory": False, "quads": None}
+        assert disk.evaluation_status() == {"in_memory": False, "copying": False, "quads": None}
         for example in examples:
             assert answers(memory, example.text) == answers(disk, example.text), example.name
 
@@ -107,7 +107,7 @@ def test_a_store_larger_than_the_setting_stays_on_disk(tmp_path: Path) -> None:
             while (status := ex.evaluation_status()) and status["quads"] is None:
                 assert time.monotonic() < end, "the worker never counted the store"
                 time.sleep(0.1)
-            assert status == {"in_memory": False, "quads": 20}
+            assert status == {"in_memory": False, "copying": False, "quads": 20}  # decided: no copy
             assert len(answers(ex, f"SELECT ?o WHERE {{ ?s <{P}> ?o }}")) == 21
     finally:
         store.close()

@@ -10,12 +10,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import requests
-from conftest import LiveServer
+from conftest import ADMIN_TOKEN, LiveServer
 
-from coopgraph.store import OxigraphStore
+from coopgraph.store import OxigraphStore, open_store
+
+EX = "http://example.org/"
 
 
 def evaluation(server: LiveServer) -> dict[str, int]:
@@ -32,8 +36,8 @@ def test_workers_report_their_in_memory_copies(
     while (state := evaluation(server))["in_memory"] < 2:
         assert time.monotonic() < end, f"the copies were never made: {state}"
         time.sleep(0.1)
-    assert state == {"in_memory": 2, "on_disk": 0, "busy": 0, "starting": 0,
-                     "quads": tiny_store.count()}
+    assert state == {"in_memory": 2, "on_disk": 0, "copying": 0, "busy": 0, "starting": 0,
+                     "pool_size": 2, "quads": tiny_store.count()}
 
 
 def test_workers_that_do_not_copy_report_the_disk(
@@ -85,3 +89,64 @@ def test_a_starting_worker_is_counted_as_starting_not_busy(
     assert all(state["busy"] == 0 for state in seen), seen
     assert any(state["starting"] >= 1 for state in seen), seen[-5:]
     assert evaluation(server)["starting"] == 0
+
+
+def readiness(server: LiveServer) -> tuple[int, dict[str, Any]]:
+    answer = requests.get(server.endpoint("/readyz"), timeout=30)
+    return answer.status_code, answer.json() | {"retry_after": answer.headers.get("Retry-After")}
+
+
+def test_readyz_is_503_while_the_workers_copy_the_store_then_200(
+    tmp_path: Path, make_server: Callable[[dict[str, Any]], LiveServer]
+) -> None:
+    """A probe that reads only status codes keeps traffic away until the copies are made."""
+    store = open_store(tmp_path / "store")  # 150,000 quads: a copy of a second or more
+    store.load_quads(
+        ox.Quad(ox.NamedNode(f"{EX}s{i // 10}"), ox.NamedNode(f"{EX}p{i % 10}"),
+                ox.Literal(str(i)), ox.NamedNode(f"{EX}graph"))
+        for i in range(150_000))
+    try:
+        server = make_server({"STORE": store, "WORKER_POOL_SIZE": 1})
+        seen = []
+        end = time.monotonic() + 120
+        while (answer := readiness(server))[0] != 200:  # bounded by the deadline
+            assert time.monotonic() < end, f"never ready: {answer}"
+            seen.append(answer)
+            time.sleep(0.05)
+        status, body = answer
+        assert seen, "ready before any worker could have copied 150,000 quads"
+        assert {code for code, _ in seen} == {503}
+        assert {b["status"] for _, b in seen} == {"warming"}
+        assert all(b["retry_after"] == "1" for _, b in seen)
+        assert any(b["evaluation"]["copying"] + b["evaluation"]["starting"] >= 1 for _, b in seen)
+        assert body["status"] == "ready" and body["triples"] == 150_000
+        assert body["evaluation"]["copying"] == 0 and body["evaluation"]["starting"] == 0
+    finally:
+        store.close()  # after the server: make_server stops it first at teardown
+
+
+def test_readyz_stays_ready_through_a_write_and_its_new_copy(
+    tiny_store: OxigraphStore, make_server: Callable[[dict[str, Any]], LiveServer]
+) -> None:
+    server = make_server({"STORE": tiny_store, "WORKER_POOL_SIZE": 1})
+    end = time.monotonic() + 60
+    while readiness(server)[0] != 200:
+        assert time.monotonic() < end, "never ready"
+        time.sleep(0.1)
+    put = requests.put(server.endpoint("/store"), params={"graph": f"{EX}new"},
+                       data=b"<urn:a> <urn:p> <urn:b> .",
+                       headers={"Content-Type": "text/turtle",
+                                "Authorization": f"Bearer {ADMIN_TOKEN}"},
+                       timeout=30)
+    assert put.status_code == 201
+    answers = [readiness(server) for _ in range(20)]  # while the workers move to the write
+    assert [code for code, _ in answers] == [200] * 20
+    assert answers[-1][1]["triples"] == tiny_store.count()
+
+
+def test_readyz_on_a_pool_that_keeps_no_worker_warm_is_ready(
+    tiny_store: OxigraphStore, make_server: Callable[[dict[str, Any]], LiveServer]
+) -> None:
+    server = make_server({"STORE": tiny_store, "WORKER_POOL_SIZE": 0})
+    status, body = readiness(server)
+    assert (status, body["status"]) == (200, "ready")

@@ -348,7 +348,7 @@ def test_healthz(live_server):
     assert {k: body[k] for k in ("status", "graphs", "triples")} == {
         "status": "ok", "graphs": 3, "triples": live_server.store.count()}
     assert set(body["evaluation"]) == {  # tests/test_web_health.py
-        "in_memory", "on_disk", "busy", "starting", "quads"}
+        "in_memory", "on_disk", "copying", "busy", "starting", "pool_size", "quads"}
 
 
 def test_healthz_unreadable_store_is_503(make_server, tiny_store):

@@ -125,6 +125,8 @@ class Evaluation:
         self.cache_dir = cache_dir
         self.store: ox.Store = ox.Store()
         self.in_memory = False
+        #: a copy of the current snapshot into memory is under way (it will be in memory)
+        self.copying = False
         self.quads: int | None = None
         self._serial = 0
         self._lock = threading.Lock()
@@ -136,11 +138,20 @@ class Evaluation:
             self._serial += 1
             serial = self._serial
             self.store, self.in_memory, self.quads = disk, False, None
-        if self.memory_quads > 0:
+            self.copying = self.memory_quads > 0
+        if self.copying:
             threading.Thread(target=self._copy, args=(serial, disk, snapshot),
                              daemon=True).start()
 
     def _copy(self, serial: int, disk: ox.Store, snapshot: str) -> None:
+        try:
+            self._copy_into_memory(serial, disk, snapshot)
+        finally:
+            with self._lock:
+                if serial == self._serial:
+                    self.copying = False  # done, not to be done (too large), or failed
+
+    def _copy_into_memory(self, serial: int, disk: ox.Store, snapshot: str) -> None:
         # At low priority (Linux: niceness is per thread): the copy must not slow the queries
         # this worker answers from disk meanwhile.
         with contextlib.suppress(OSError):
@@ -186,9 +197,10 @@ class Evaluation:
                 self.store, self.in_memory = memory, True
 
     def status(self) -> dict[str, Any]:
-        """Where queries are evaluated now, for the executor's diagnostics and the tests."""
+        """Where queries are evaluated now, and whether a copy into memory is under way, for
+        the executor's diagnostics (``/healthz``, ``/readyz``) and the tests."""
         with self._lock:
-            return {"in_memory": self.in_memory, "quads": self.quads}
+            return {"in_memory": self.in_memory, "copying": self.copying, "quads": self.quads}
 
 
 def _memory_limit() -> int:

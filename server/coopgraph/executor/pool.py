@@ -346,8 +346,8 @@ class _ProcessPool:
         self._retire(worker)
 
     def _ask_status(self, worker: _Worker) -> dict[str, Any] | None:
-        """A worker's ``{"in_memory", "quads"}`` (query_worker.Evaluation), or None when it
-        does not answer; the worker is given back (stopped if it did not answer)."""
+        """A worker's ``{"in_memory", "copying", "quads"}`` (query_worker.Evaluation), or None
+        when it does not answer; the worker is given back (stopped if it did not answer)."""
         status = None
         try:
             worker.conn.send({"op": "status"})
@@ -371,11 +371,14 @@ class _ProcessPool:
 
     def evaluation_summary(self) -> dict[str, int]:
         """How the workers evaluate now, without waiting for a busy one or starting one:
-        ``{"in_memory", "on_disk", "busy", "starting"}`` counts, each idle worker asked in turn
-        (a round trip of well under a millisecond), and ``quads``, the store's size as they count it
-        (-1 while unknown). For ``/healthz``: after a start or a write, the workers serve from
-        the snapshot on disk until their copies are made (seconds to half a minute at 1M)."""
-        summary = {"in_memory": 0, "on_disk": 0, "busy": 0, "starting": 0, "quads": -1}
+        ``{"in_memory", "on_disk", "copying", "busy", "starting"}`` counts (``copying``: those
+        of ``on_disk`` whose copy into memory is under way), each idle worker asked in turn
+        (a round trip of well under a millisecond); ``pool_size``, the workers kept warm; and
+        ``quads``, the store's size as they count it (-1 while unknown). For ``/healthz`` and
+        ``/readyz``: after a start or a write, the workers serve from the snapshot on disk
+        until their copies are made (seconds to half a minute at 1M)."""
+        summary = {"in_memory": 0, "on_disk": 0, "copying": 0, "busy": 0, "starting": 0,
+                   "pool_size": self._limits.pool_size, "quads": -1}
         with self._lock:
             to_ask = len(self._idle)
             summary["starting"] = len(self._spawning)
@@ -388,6 +391,7 @@ class _ProcessPool:
             status = self._ask_status(worker)
             if status is not None:
                 summary["in_memory" if status["in_memory"] else "on_disk"] += 1
+                summary["copying"] += bool(status.get("copying"))
                 if status["quads"] is not None:
                     summary["quads"] = int(status["quads"])
         return summary

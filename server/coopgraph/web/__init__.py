@@ -2,8 +2,8 @@
 
 :func:`create_app` opens (or is given) a store, wraps it in the query executor and registers
 one blueprint per concern: ``/sparql`` (queries, service description), ``/update``,
-``/store`` (Graph Store Protocol), ``/.well-known/void``, ``/healthz``. Errors become JSON or
-text bodies with the right status; every request gets one JSON access-log line.
+``/store`` (Graph Store Protocol), ``/.well-known/void``, ``/healthz``, ``/readyz``. Errors
+become JSON or text bodies with the right status; every request gets one JSON access-log line.
 """
 
 from __future__ import annotations

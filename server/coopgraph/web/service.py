@@ -25,6 +25,9 @@ class Service:
     version: int = 0
     #: the ``/sparql`` result cache (web/result_cache.py), keyed by the executor's version
     results: Any = None
+    #: set once the query workers first answered at full speed (web/health.py, ``/readyz``):
+    #: from then on the server stays ready, through later writes and their new copies
+    warmed: bool = False
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
