@@ -429,7 +429,7 @@ def test_credentials_never_show(engine: Engine, served: LiveServer, tmp_path: Pa
         with pytest.raises(StoreError) as failure:
             bad.update("CLEAR SILENT GRAPH <urn:x:nothing>")
     assert "not-" + secret not in str(failure.value) and "refused" in str(failure.value)
-    for path in ("/sparql", "/.well-known/void", "/healthz"):
+    for path in ("/sparql", "/.well-known/void", "/healthz", "/readyz"):
         assert secret not in requests.get(served.endpoint(path), timeout=60).text
     # the real command line, with a wrong password: a clear message, no secret
     env = dict(os.environ, COOPGRAPH_PASSWORD="wrong-" + secret)
@@ -488,6 +488,9 @@ def test_the_serve_and_stats_commands_on_the_engine(engine: Engine) -> None:
         # The curated graphs, and the contribution registry that earlier tests of this module
         # leave (empty once their contribution is withdrawn).
         assert health["graphs"] in (len(GRAPH), len(GRAPH) + 1) and health["triples"] > 10_000
+        ready = requests.get(url + "/readyz", timeout=30)  # no workers to warm on an engine
+        assert ready.status_code == 200 and ready.json()["status"] == "ready"
+        assert "evaluation" not in ready.json()
         answer = requests.get(url + "/sparql", params={
             "query": "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?c }"}, timeout=30)
         assert answer.headers["Server"].startswith("gunicorn")

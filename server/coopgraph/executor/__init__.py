@@ -860,9 +860,9 @@ class Executor:
         return None if self._pool is None else self._pool.evaluation_status()
 
     def evaluation_summary(self) -> dict[str, int] | None:
-        """Counts of idle workers evaluating from memory and from disk, busy and starting
-        workers, and the store's size (``_ProcessPool.evaluation_summary``); None without
-        worker processes."""
+        """Counts of idle workers evaluating from memory, from disk and copying into memory,
+        of busy and starting workers, the pool's size and the store's size
+        (``_ProcessPool.evaluation_summary``); None without worker processes."""
         return None if self._pool is None else self._pool.evaluation_summary()
 
     def close(self) -> None:

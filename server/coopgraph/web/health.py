@@ -24,14 +24,15 @@ def _readable(state: Service) -> dict[str, Any] | None:
         return None
 
 
-def _evaluation(state: Service) -> dict[str, int] | None:
-    """The query workers' state (``Executor.evaluation_summary``); None on a remote engine or
-    when it cannot be had (diagnostics never fail a probe)."""
+def _evaluation(state: Service) -> tuple[dict[str, int] | None, bool]:
+    """The query workers' state (``Executor.evaluation_summary``: None on a remote engine),
+    and whether it could be had: a failure is logged, never raised (diagnostics never fail
+    ``/healthz``), and keeps ``/readyz`` from declaring the server ready."""
     try:
-        return state.executor.evaluation_summary()
+        return state.executor.evaluation_summary(), True
     except Exception as exc:  # noqa: BLE001
         log.warning("evaluation summary failed: %s", exc)
-        return None
+        return None, False
 
 
 def _unavailable() -> tuple[Response, int]:
@@ -49,7 +50,7 @@ def healthz() -> tuple[Response, int]:
     body = _readable(state)
     if body is None:
         return _unavailable()
-    evaluation = _evaluation(state)
+    evaluation, _ = _evaluation(state)
     if evaluation is not None:
         body["evaluation"] = evaluation
     return jsonify(body), 200
@@ -80,10 +81,10 @@ def readyz() -> tuple[Response, int]:
     body = _readable(state)
     if body is None:
         return _unavailable()
-    evaluation = _evaluation(state)
+    evaluation, known = _evaluation(state)
     if evaluation is not None:
         body["evaluation"] = evaluation
-    if not state.warmed:
+    if not state.warmed and known:
         state.warmed = evaluation is None or warmed_up(evaluation)  # None: a remote engine
     if state.warmed:
         body["status"] = "ready"
