@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -74,21 +73,23 @@ def test_a_starting_worker_is_counted_as_starting_not_busy(
     tiny_store: OxigraphStore, make_server: Callable[[dict[str, Any]], LiveServer]
 ) -> None:
     """A load balancer waits for ``on_disk`` and ``starting`` to be 0; nothing runs a query
-    here, so ``busy`` stays 0 while a worker process starts (it once read 1 right after a
-    start: tests/test_web_serve.py)."""
+    here, so ``busy`` stays 0 while a worker is replaced (it once read 1 right after a start:
+    tests/test_web_serve.py). An idle worker is killed; the pool starts another."""
     server = make_server({"STORE": tiny_store, "WORKER_POOL_SIZE": 1})
     pool = server.app.extensions["coopgraph"].executor._pool
-    with ThreadPoolExecutor(1) as starter:
-        started = starter.submit(pool.spawn)  # a second process, as a request would start
-        seen = []
-        while not started.done() and len(seen) < 10_000:  # bounded: a start takes < 10 s
-            seen.append(pool.evaluation_summary())
-        worker = started.result(timeout=60)
-    pool.release(worker, healthy=True)
-    assert seen, "the worker started before it could be observed"
-    assert all(state["busy"] == 0 for state in seen), seen
-    assert any(state["starting"] >= 1 for state in seen), seen[-5:]
-    assert evaluation(server)["starting"] == 0
+    end = time.monotonic() + 60
+    while not pool.idle_workers():
+        assert time.monotonic() < end, "no worker ever idle"
+        time.sleep(0.05)
+    victim = pool.idle_workers()[0].process
+    victim.kill()
+    seen = []
+    while not (seen and seen[-1]["starting"] == 0 and seen[-1]["in_memory"] == 1
+               and any(state["starting"] for state in seen)):
+        assert time.monotonic() < end, f"never replaced: {seen[-3:]}"
+        seen.append(pool.evaluation_summary())
+    assert all(state["busy"] == 0 for state in seen), [s for s in seen if s["busy"]][:3]
+    assert victim.pid not in {w.process.pid for w in pool.idle_workers()}
 
 
 def readiness(server: LiveServer) -> tuple[int, dict[str, Any]]:

@@ -102,6 +102,7 @@ class _ProcessPool:
         self._live: set[_Worker] = set()  # every worker not yet retired, idle or busy
         self._starting = 0  # top-ups under way (counted before their process exists)
         self._spawning: set[_Worker] = set()  # live workers not yet ready
+        self._in_use: set[_Worker] = set()  # handed to a query, not yet given back
         self.spawned = 0  # processes started so far (diagnostics, tests)
         self._snapshots: dict[int, _Snapshot] = {}
         self._generation = 0
@@ -188,6 +189,16 @@ class _ProcessPool:
 
     def spawn(self) -> _Worker:
         """Start a worker on the current snapshot and wait until it is ready."""
+        worker = self._start_worker()
+        with self._lock:
+            self._spawning.discard(worker)
+            self._in_use.add(worker)
+        return worker
+
+    def _start_worker(self) -> _Worker:
+        """:meth:`spawn`, the worker left counted as starting: the caller moves it on (to
+        a query, or to the idle list) under the same lock, so that a summary never misses
+        it or counts it twice."""
         with self._lock:
             generation = self._generation
             snap = self._snapshots[generation]
@@ -247,10 +258,6 @@ class _ProcessPool:
                     snap.workers -= 1
                 self._drop_snapshot_if_unused(generation)
             raise
-        finally:
-            if worker is not None:
-                with self._lock:
-                    self._spawning.discard(worker)
 
     def _retire(self, worker: _Worker) -> None:
         """Stop a worker for good and reap it (no zombie)."""
@@ -263,6 +270,7 @@ class _ProcessPool:
             process.wait(5)  # reaps it: no zombie
         with self._lock:
             self._spawning.discard(worker)
+            self._in_use.discard(worker)
             if worker in self._live:
                 self._live.discard(worker)
             elif worker.retired:
@@ -313,6 +321,7 @@ class _ProcessPool:
                 if not self._idle:
                     break
                 worker = self._idle.pop()
+                self._in_use.add(worker)
                 if self._needs_top_up():
                     # The maintainer tops the pool up. Not woken on every query: each wake-up
                     # costs the request path a GIL hand-over and a waitpid per idle worker.
@@ -330,6 +339,7 @@ class _ProcessPool:
         ``max_concurrent``); the maintainer stops the extras once they have been idle long."""
         worker.queries += 1
         with self._lock:
+            self._in_use.discard(worker)
             keep = (
                 healthy
                 and not self._closed
@@ -382,7 +392,7 @@ class _ProcessPool:
         with self._lock:
             to_ask = len(self._idle)
             summary["starting"] = len(self._spawning)
-            summary["busy"] = len(self._live) - to_ask - len(self._spawning)
+            summary["busy"] = len(self._in_use)
         for _ in range(to_ask):
             with self._lock:
                 if self._closed or not self._idle:
@@ -470,8 +480,9 @@ class _ProcessPool:
                 return
             self._starting += 1
         try:
-            worker = self.spawn()
+            worker = self._start_worker()
             with self._lock:
+                self._spawning.discard(worker)
                 keep = not self._closed and worker.generation == self._generation
                 if keep:
                     worker.idle_since = time.monotonic()
