@@ -350,6 +350,25 @@ def test_every_concept_of_the_guide_exists(vocabularies: Graph, guide: str) -> N
     assert not missing, missing
 
 
+def test_the_guide_lists_every_concept_of_its_closed_lists(
+    vocabularies: Graph, guide: str
+) -> None:
+    """An analyst reads the guide to know the values: each scheme's row names them all, but
+    the themes' (which says "at least")."""
+    rows = guide_table(guide, "| scheme (`concept:{scheme}`) |")
+    unlisted = []
+    for row in rows:
+        scheme = row[0].split("`")[1]
+        if "at least" in row[2]:
+            continue
+        listed = set(re.findall(r"`([a-z0-9-]+)`", row[2]))
+        prefix = f"{CONCEPT}{scheme}/"
+        unlisted += [f"{scheme}/{str(c)[len(prefix):]}"
+                     for c in vocabularies.subjects(SKOS.inScheme, scheme_iri(scheme))
+                     if str(c)[len(prefix):] not in listed]
+    assert not sorted(unlisted), sorted(unlisted)
+
+
 def test_themes_cover_the_sources(vocabularies: Graph) -> None:
     """Themes the five documents need beyond the guide's minimum."""
     for slug, broader in [
