@@ -6,8 +6,9 @@
 as soon as it starts, from the snapshot on disk, while each query worker copies the store
 into memory in the background (docs/limits.md, "Where evaluation's data lives"). This
 measures, from the first answer on: the time until ``/healthz`` reports every warm worker in
-memory, the CPU the process tree spent meanwhile (``psutil``), and one example query asked
-every ``--every`` seconds during and after (its time from disk, then from memory); once with
+memory and the time until ``/readyz`` answers 200 (what a load balancer waits for), the CPU
+the process tree spent meanwhile (``psutil``), and one example query asked every ``--every``
+seconds during and after (its time from disk, then from memory); once with
 the N-Quads copy that the load keeps beside the store (coopgraph/quads_cache.py, as
 ``coopgraph build`` does), once without, one after the other in each round. Bounded:
 ``--limit`` seconds at most; each server is stopped by PID before the next starts.
@@ -56,7 +57,7 @@ def _measure(dataset: Path, text: str, args: argparse.Namespace,
         server.keep_copy = keep_copy
 
     samples: list[tuple[float, str]] = []  # (seconds, where)
-    result: dict[str, Any] = {"warm_s": None, "cpu_s": 0.0, "state": {}}
+    result: dict[str, Any] = {"warm_s": None, "ready_s": None, "cpu_s": 0.0, "state": {}}
     variant = (label, "ours", ["--worker-pool-size", str(args.pool)])
     with running([variant], dataset, 120.0, prepare=prepare) as (server,):
         assert server.proc is not None
@@ -67,8 +68,11 @@ def _measure(dataset: Path, text: str, args: argparse.Namespace,
         after_warm = 0
         next_ask = ready
         while time.monotonic() - ready < args.limit and after_warm < 3:
-            state = session.get(base + "/healthz", timeout=30).json()["evaluation"]
+            probe = session.get(base + "/readyz", timeout=30)  # /healthz's body, and a status
+            state = probe.json()["evaluation"]
             result["state"] = state
+            if result["ready_s"] is None and probe.status_code == 200:
+                result["ready_s"] = time.monotonic() - ready
             if (result["warm_s"] is None and state["on_disk"] == 0
                     and state["in_memory"] >= args.pool):
                 result["warm_s"] = time.monotonic() - ready
@@ -112,15 +116,18 @@ def main(argv: list[str] | None = None) -> int:
             r = _measure(dataset, text, args, label, keep_copy)
             warm = (f"{r['warm_s']:.1f} s" if r["warm_s"] is not None
                     else f"not within {args.limit:.0f} s ({r['state']})")
-            rows.append(f"| {label} | {r['load_s']:.1f} s | {warm} | {r['cpu_s']:.1f} s | "
+            ready = (f"{r['ready_s']:.1f} s" if r["ready_s"] is not None
+                     else f"not within {args.limit:.0f} s")
+            rows.append(f"| {label} | {r['load_s']:.1f} s | {warm} | {ready} | "
+                        f"{r['cpu_s']:.1f} s | "
                         + (", ".join(f"{s:.2f}" for s in r["during"]) or "–") + " | "
                         + (", ".join(f"{s:.2f}" for s in r["memory"]) or "–") + " |")
             print(rows[-1], flush=True)
     write_report("warmup", command, before, [
-        f"| store | load | every warm worker in memory, after the first answer | CPU of "
-        f"the process tree until then | `{args.query}` while copying (s) | "
-        f"`{args.query}` from memory (s) |",
-        "|---|---|---|---|---|---|", *rows])
+        f"| store | load | every warm worker in memory, after the first answer | `/readyz` "
+        f"200, after the first answer | CPU of the process tree until every worker is warm | "
+        f"`{args.query}` while copying (s) | `{args.query}` from memory (s) |",
+        "|---|---|---|---|---|---|---|", *rows])
     return 0
 
 
