@@ -35,6 +35,18 @@ def _evaluation(state: Service) -> tuple[dict[str, int] | None, bool]:
         return None, False
 
 
+def _health(state: Service) -> tuple[dict[str, Any] | None, bool]:
+    """``/healthz``'s body (None when the store cannot be read), and whether the workers'
+    state was had (see :func:`_evaluation`)."""
+    body = _readable(state)
+    if body is None:
+        return None, False
+    evaluation, known = _evaluation(state)
+    if evaluation is not None:
+        body["evaluation"] = evaluation
+    return body, known
+
+
 def _unavailable() -> tuple[Response, int]:
     return jsonify(status="unavailable", error="the store cannot be read"), 503
 
@@ -46,13 +58,9 @@ def healthz() -> tuple[Response, int]:
     ``evaluation`` (embedded store only) tells whether the query workers answer from their
     in-memory copies yet: for a minute after a start on a large store, or after a write, they
     answer from the snapshot on disk, several times slower (docs/endpoint.md)."""
-    state = service()
-    body = _readable(state)
+    body, _ = _health(service())
     if body is None:
         return _unavailable()
-    evaluation, _ = _evaluation(state)
-    if evaluation is not None:
-        body["evaluation"] = evaluation
     return jsonify(body), 200
 
 
@@ -78,14 +86,12 @@ def readyz() -> tuple[Response, int]:
     is kept once reached: the copies made after a later write must not take a server out of
     rotation (it keeps answering from disk meanwhile)."""
     state = service()
-    body = _readable(state)
+    body, known = _health(state)
     if body is None:
         return _unavailable()
-    evaluation, known = _evaluation(state)
-    if evaluation is not None:
-        body["evaluation"] = evaluation
     if not state.warmed and known:
-        state.warmed = evaluation is None or warmed_up(evaluation)  # None: a remote engine
+        evaluation = body.get("evaluation")  # none on a remote engine: nothing to warm
+        state.warmed = evaluation is None or warmed_up(evaluation)
     if state.warmed:
         body["status"] = "ready"
         return jsonify(body), 200
