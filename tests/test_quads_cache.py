@@ -81,7 +81,8 @@ def test_a_build_keeps_a_copy_that_the_workers_load(tmp_path: Path) -> None:
         with Executor(store, limits=Limits(pool_size=1)) as ex:
             wait_in_memory(ex)
             assert not (snapshot_dir(ex) / SNAPSHOT_DUMP).exists()  # loaded, not dumped
-            assert ex.evaluation_status() == {"in_memory": True, "quads": store.count()}
+            assert ex.evaluation_status() == {"in_memory": True, "copying": False,
+                                              "quads": store.count()}
     finally:
         store.close()
 

@@ -194,7 +194,7 @@ class Evaluation:
             return
         with self._lock:
             if serial == self._serial:
-                self.store, self.in_memory = memory, True
+                self.store, self.in_memory, self.copying = memory, True, False
 
     def status(self) -> dict[str, Any]:
         """Where queries are evaluated now, and whether a copy into memory is under way, for
