@@ -38,7 +38,7 @@ from typing import Any
 
 from .cache import _cell, _dataset, _wrk
 from .generate import parse_size
-from .lookups import JSON_RESULTS, _script
+from .lookups import JSON_RESULTS, _base, _script
 from .remote import wait_ready
 from .run import OUT, free_port, running, write_report
 
@@ -108,10 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="per wrk run")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
-    for tool in ("wrk",):
-        if shutil.which(tool) is None:
-            print(f"needs {tool} (apt-get install {tool})", file=sys.stderr)
-            return 2
+    if shutil.which("wrk") is None:
+        print("needs wrk (apt-get install wrk)", file=sys.stderr)
+        return 2
     if not (BIN / "granian").exists():
         print("needs granian (pip install -e '.[bench]')", file=sys.stderr)
         return 2
@@ -146,10 +145,6 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | {'; '.join(_cell(r) for r in rows)} | {', '.join(ratios)} |")
     write_report("ceiling", command, before, lines)
     return 0
-
-
-def _base(server: Any) -> str:
-    return f"http://127.0.0.1:{server.port}{server.path}?query="
 
 
 if __name__ == "__main__":

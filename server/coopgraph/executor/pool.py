@@ -373,7 +373,8 @@ class _ProcessPool:
 
     def evaluation_status(self) -> dict[str, Any]:
         """Where a worker on the newest snapshot evaluates queries now: ``{"in_memory": bool,
-        "quads": int | None}`` (see query_worker.Evaluation); for diagnostics and tests."""
+        "copying": bool, "quads": int | None}`` (see query_worker.Evaluation); for
+        diagnostics and tests."""
         status = self._ask_status(self.acquire())
         if status is None:
             raise StoreError("a query worker did not answer a status request")
@@ -401,7 +402,7 @@ class _ProcessPool:
             status = self._ask_status(worker)
             if status is not None:
                 summary["in_memory" if status["in_memory"] else "on_disk"] += 1
-                summary["copying"] += bool(status.get("copying"))
+                summary["copying"] += bool(status["copying"])
                 if status["quads"] is not None:
                     summary["quads"] = int(status["quads"])
         return summary

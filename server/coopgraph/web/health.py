@@ -24,27 +24,22 @@ def _readable(state: Service) -> dict[str, Any] | None:
         return None
 
 
-def _evaluation(state: Service) -> tuple[dict[str, int] | None, bool]:
-    """The query workers' state (``Executor.evaluation_summary``: None on a remote engine),
-    and whether it could be had: a failure is logged, never raised (diagnostics never fail
-    ``/healthz``), and keeps ``/readyz`` from declaring the server ready."""
-    try:
-        return state.executor.evaluation_summary(), True
-    except Exception as exc:  # noqa: BLE001
-        log.warning("evaluation summary failed: %s", exc)
-        return None, False
-
-
 def _health(state: Service) -> tuple[dict[str, Any] | None, bool]:
     """``/healthz``'s body (None when the store cannot be read), and whether the workers'
-    state was had (see :func:`_evaluation`)."""
+    state (``Executor.evaluation_summary``: none on a remote engine) could be had: a failure
+    is logged, never raised (diagnostics never fail ``/healthz``), and keeps ``/readyz``
+    from declaring the server ready."""
     body = _readable(state)
     if body is None:
         return None, False
-    evaluation, known = _evaluation(state)
+    try:
+        evaluation = state.executor.evaluation_summary()
+    except Exception as exc:  # noqa: BLE001
+        log.warning("evaluation summary failed: %s", exc)
+        return body, False
     if evaluation is not None:
         body["evaluation"] = evaluation
-    return body, known
+    return body, True
 
 
 def _unavailable() -> tuple[Response, int]:
