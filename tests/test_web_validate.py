@@ -185,3 +185,41 @@ def test_pasted_text_is_named_in_the_page_s_language(server) -> None:
                           files={"text": (None, BLANK_MIN_VALUE), "syntax": (None, "text/turtle")},
                           headers={"Accept": "text/html", "Accept-Language": lang}, timeout=120)
         assert r.status_code == 400 and name in r.text
+
+
+def _paste(server, text: str, syntax: str = "text/turtle", lang: str = "fr") -> requests.Response:
+    return requests.post(server.endpoint("/validate"),
+                         files={"text": (None, text), "syntax": (None, syntax)},
+                         headers={"Accept": "text/html", "Accept-Language": lang}, timeout=120)
+
+
+def test_the_page_gives_the_pasted_text_back_to_mend_it(server) -> None:
+    """Whether the text cannot be read, cannot be checked or has problems, the paste box
+    holds it again, with its syntax, so the contributor mends it where it is."""
+    from html import escape
+
+    from test_contextual import BLANK_MIN_VALUE
+
+    for text in ("@prefix ex: <http://example.org/> .\nex:a ex:b", BLANK_MIN_VALUE,
+                 MONTREUIL.read_text()):
+        r = _paste(server, text)
+        assert f'<textarea name="text" id="text">{escape(text, quote=False)}</textarea>' in \
+            r.text.replace("&#34;", '"').replace("&#39;", "'"), r.status_code
+        assert '<option value="text/turtle" selected>' in r.text
+    ntriples = _paste(server, "<urn:a> <urn:b> .", syntax="application/n-triples")
+    assert '<option value="application/n-triples" selected>' in ntriples.text
+
+
+def test_an_unreadable_paste_is_said_once_in_the_page_s_language(server) -> None:
+    """The verdict says "cannot read the file" in the page's language, then the place and
+    the parser's reason, without the API's English "the contribution cannot be read"."""
+    r = _paste(server, "@prefix ex: <http://example.org/> .\nex:a ex:b")
+    assert r.status_code == 400
+    assert "Fichier illisible\u00a0: &lt;texte collé&gt;:2:" in r.text
+    assert "cannot be read" not in r.text
+    api = requests.post(server.endpoint("/validate"),
+                        files={"text": (None, "@prefix ex: <http://example.org/> .\nex:a ex:b"),
+                               "syntax": (None, "text/turtle")},
+                        headers={"Accept": "application/json"}, timeout=120)
+    assert api.status_code == 400 and api.json()["line"] == 2
+    assert api.json()["message"].startswith("the contribution cannot be read: ")

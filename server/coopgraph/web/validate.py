@@ -252,27 +252,30 @@ def grouped(report: Report) -> list[dict]:
 
 
 def render_page(lang: str, *, report: Report | None = None, error: str | None = None,
-                status: int = 200, text: str = "", syntax: str = "text/turtle",
+                status: int = 200, pasted: tuple[str, str] = ("", "text/turtle"),
                 unchecked: bool = False) -> Response:
     """The page; ``error`` under "cannot read the file", or under "read, but cannot be
-    checked" with ``unchecked`` (a file the validator stopped on)."""
+    checked" with ``unchecked`` (a file the validator stopped on); ``pasted``: the paste
+    box's text and syntax."""
     g.lang = lang  # the shared layout's language switch follows this page's language
     html = render_template(
         "validate.html", v=TEXTS[lang], report=report, error=error, unchecked=unchecked,
         groups=grouped(report) if report is not None else [], types=SUBMISSION_TYPES,
-        text=text, syntax=syntax, max_size=max_size())
+        text=pasted[0], syntax=pasted[1], max_size=max_size())
     return Response(html, status=status, mimetype="text/html")
 
 
-def respond(report: Report, lang: str, status: int = 200) -> Response:
-    """The report in the negotiated type."""
+def respond(report: Report, lang: str, status: int = 200, *,
+            pasted: tuple[str, str] = ("", "text/turtle")) -> Response:
+    """The report in the negotiated type (the page keeps the ``pasted`` text, see
+    :func:`_pasted`)."""
     media_type = report_type()
     headers = {"Vary": "Accept, Accept-Language", "Content-Language": lang}
     if media_type == "text/turtle":
         return Response(report.to_turtle(), status=status, mimetype="text/turtle",
                         headers=headers)
     if media_type == "text/html":
-        response = render_page(lang, report=report, status=status)
+        response = render_page(lang, report=report, status=status, pasted=pasted)
         response.headers.update(headers)
         return response
     return Response(report.to_json(), status=status, mimetype="application/json",
@@ -285,6 +288,15 @@ def page() -> Response:
     return render_page(request_lang())
 
 
+def _pasted() -> tuple[str, str]:
+    """The paste box's text and syntax, to give back in the page (a contributor mends the
+    text where it is, instead of pasting it again); empty for an upload or a bare body."""
+    if request.mimetype != "multipart/form-data" or (
+            request.files.get("file") is not None and request.files["file"].filename):
+        return "", "text/turtle"
+    return request.form.get("text", ""), request.form.get("syntax", "text/turtle")
+
+
 @bp.route("/validate", methods=["POST"])
 def check() -> Response:
     """Validate the submitted contribution in the context of the graph; store nothing."""
@@ -293,13 +305,16 @@ def check() -> Response:
         contribution = parse_submission(read_submission())
     except ApiError as exc:
         if report_type() == "text/html":
-            response = render_page(lang, error=exc.message, status=exc.status)
-            return response
+            # The page already says "cannot read the file": the parser's place and reason
+            # follow it, without the API message's English lead-in.
+            cause = exc.__cause__
+            error = str(cause) if isinstance(cause, RdfParseError) else exc.message
+            return render_page(lang, error=error, status=exc.status, pasted=_pasted())
         raise
     try:
         report = validate_contribution(contribution, context=graph_context(), lang=lang)
     except RdfParseError as exc:  # readable, but the validator cannot check it
         if report_type() == "text/html":
-            return render_page(lang, error=str(exc), status=400, unchecked=True)
+            return render_page(lang, error=str(exc), status=400, unchecked=True, pasted=_pasted())
         raise ApiError(400, str(exc)) from exc
-    return respond(report, lang)
+    return respond(report, lang, pasted=_pasted())
