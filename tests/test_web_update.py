@@ -24,10 +24,10 @@ def _ask(server, query: str) -> bool:
 def _update(server, text: str, headers: dict | None = None, form: bool = False):
     if form:
         return requests.post(server.endpoint("/update"), data={"update": text},
-                             headers=headers or {}, timeout=10)
+                             headers=headers or {}, timeout=60)
     return requests.post(server.endpoint("/update"), data=text.encode(),
                          headers={"Content-Type": "application/sparql-update", **(headers or {})},
-                         timeout=10)
+                         timeout=60)
 
 
 def test_update_with_token(writable_server):
